@@ -1,0 +1,99 @@
+import { parseAmount } from '../model/money.js';
+import { HEADER_SYNONYMS, mapHeaders, type CanonicalField } from './_headers.js';
+import { parseLocalDateTime } from './_text.js';
+import type { TabularFile, TabularRow } from './_tabular.js';
+import type { ParseEvent, ParserInput } from './types.js';
+
+/** A row of a header-mapped export, read field by field; every problem is collected as a reason. */
+export class MappedRow {
+  readonly problems: string[] = [];
+
+  constructor(
+    readonly row: TabularRow,
+    private readonly map: Partial<Record<CanonicalField, number>>,
+    private readonly zone: string,
+  ) {}
+
+  has(field: CanonicalField): boolean {
+    return this.map[field] !== undefined;
+  }
+
+  text(field: CanonicalField): string | undefined {
+    const i = this.map[field];
+    if (i === undefined) return undefined;
+    const v = this.row.cells[i];
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  required(field: CanonicalField): string {
+    const v = this.text(field);
+    if (v === undefined) this.problems.push(`${field}: missing`);
+    return v ?? '';
+  }
+
+  /** An amount in minor units; `undefined` when the column is absent or empty and not required. */
+  amount(field: CanonicalField, required: boolean): number | undefined {
+    const v = this.text(field);
+    if (v === undefined) {
+      if (required) this.problems.push(`${field}: missing`);
+      return undefined;
+    }
+    const parsed = parseAmount(v);
+    if (!parsed.ok) {
+      this.problems.push(`${field}: ${parsed.reason}`);
+      return undefined;
+    }
+    return parsed.minor;
+  }
+
+  /** The transaction time, from one date-time column or a date and a time column. */
+  time(): string {
+    const whole = this.text('txnTime');
+    const date = this.text('txnDate');
+    const clock = this.text('txnClock');
+    const text = whole && /\d{1,2}:\d{2}|^\d{14}$/.test(whole) ? whole : date ? `${date} ${clock ?? whole ?? ''}`.trim() : whole;
+    if (!text) {
+      this.problems.push('txnTime: missing');
+      return '';
+    }
+    const iso = parseLocalDateTime(text, this.zone);
+    if (!iso) this.problems.push(`txnTime: expected a date-time, got "${text}"`);
+    return iso ?? '';
+  }
+
+  date(field: CanonicalField): string | undefined {
+    const v = this.text(field);
+    if (v === undefined) return undefined;
+    const iso = parseLocalDateTime(v, this.zone);
+    if (!iso) {
+      this.problems.push(`${field}: expected a date, got "${v}"`);
+      return undefined;
+    }
+    return iso.slice(0, 10);
+  }
+}
+
+/** Resolves the header map: the config's `columnMaps[formatId]` first, then the synonyms. */
+export function resolveMap(table: TabularFile, input: ParserInput, formatId: string) {
+  const explicit = input.options.columnMaps[formatId] ?? {};
+  return mapHeaders(table.headers, explicit);
+}
+
+/** The events every header-mapped parser emits besides its records: broken rows, footer, accounting. */
+export function* tableHousekeeping(table: TabularFile, input: ParserInput, variant: string): Generator<ParseEvent> {
+  for (const b of table.broken) yield { kind: 'reject', reject: { file: input.file, line: b.line, reason: b.reason, raw: b.raw } };
+  yield {
+    kind: 'info',
+    info: {
+      units: table.lineCount,
+      nonDataUnits: table.headerLine + table.footer.length + table.blank,
+      variant,
+    },
+  };
+}
+
+export function missingColumns(map: Partial<Record<CanonicalField, number>>, needed: readonly CanonicalField[]): CanonicalField[] {
+  return needed.filter((f) => map[f] === undefined);
+}
+
+export const describeSynonyms = (field: CanonicalField): string => HEADER_SYNONYMS[field].slice(0, 4).join('/');
