@@ -1,0 +1,43 @@
+import { formatGrouped, formatRate, applyRate } from '../model/money.js';
+import { pricingFor, type MerchantContract } from '../model/contract.js';
+import type { AcquirerTxn, SourceRef } from '../model/records.js';
+
+/** Yuan for messages: 123450 → "1,234.50 元". */
+export const yuan = (minor: number): string => `${formatGrouped(minor)} 元`;
+
+export const evidence = (...records: ({ source: SourceRef } | undefined)[]): SourceRef[] =>
+  records.filter((r): r is { source: SourceRef } => r !== undefined).map((r) => ({ file: r.source.file, line: r.source.line }));
+
+export const dateOf = (iso: string): string => iso.slice(0, 10);
+
+/** Local date-time for messages: `2026-11-20 10:11`. */
+export const clock = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
+export interface ExpectedFee {
+  expectedMinor: number;
+  /** The percentage part before the cap, for telling a cap breach from a rate breach. */
+  uncappedMinor: number;
+  rate: number;
+  capMinor: number | undefined;
+  fixedMinor: number;
+}
+
+/**
+ * The contracted fee of a sale: round-half-up(amount × rate), capped, plus the contracted fixed fee
+ * (DESIGN.md section 5, fee-overcharge). Undefined when the contract has no price for the card kind.
+ */
+export function expectedFee(merchant: MerchantContract, txn: AcquirerTxn, channel?: string): ExpectedFee | undefined {
+  const row = pricingFor(merchant, txn.cardKind, dateOf(txn.txnTime), channel);
+  if (!row) return undefined;
+  const uncapped = applyRate(txn.amountMinor, row.rate);
+  const capped = row.cap !== undefined ? Math.min(uncapped, row.cap) : uncapped;
+  return {
+    expectedMinor: capped + merchant.fixedFee,
+    uncappedMinor: uncapped,
+    rate: row.rate,
+    capMinor: row.cap,
+    fixedMinor: merchant.fixedFee,
+  };
+}
+
+export { formatRate };
