@@ -1,0 +1,48 @@
+import { AuditError, ErrorCode } from '../model/errors.js';
+import { detectEncoding } from '../parsers/_text.js';
+import { PARSERS, parserById } from '../parsers/index.js';
+import type { Encoding, Parser } from '../parsers/types.js';
+
+/** How many bytes of a file the sniffers see. */
+export const SNIFF_BYTES = 64 * 1024;
+
+export interface Detection {
+  parser: Parser;
+  encoding: Encoding;
+  score: number;
+}
+
+/**
+ * Picks the parser for a file: the forced one (`FILE@FORMAT_ID`), else the one whose sniffer is
+ * most sure. Encoding: a UTF-8 BOM or valid UTF-8 means UTF-8, otherwise GB18030.
+ */
+export function detect(file: string, bytes: Uint8Array, forced?: string): Detection {
+  const head = bytes.subarray(0, SNIFF_BYTES);
+  const encoding = detectEncoding(head);
+  if (forced) {
+    const parser = parserById(forced);
+    if (!parser) throw new AuditError(ErrorCode.USAGE, `${file}: unknown format "${forced}"; known: ${PARSERS.map((p) => p.id).join(', ')}`);
+    return { parser, encoding: encoding === 'binary' ? 'binary' : encoding, score: 1 };
+  }
+  let best: Detection | undefined;
+  for (const parser of PARSERS) {
+    let score = 0;
+    try {
+      score = parser.sniff(head, file);
+    } catch {
+      score = 0;
+    }
+    if (score > 0 && (!best || score > best.score)) best = { parser, encoding, score };
+  }
+  if (!best) {
+    const what = encoding === 'binary' ? 'a binary file, not a settlement export' : 'a layout no parser recognises';
+    throw new AuditError(
+      ErrorCode.FORMAT_UNKNOWN,
+      `${file}: ${what}. Formats tried: ${PARSERS.map((p) => p.id).join(', ')}. ` +
+        `If you know the format, force it with ${file}@FORMAT_ID (for example ${file}@acquirer-csv), ` +
+        `or map its columns under columnMaps in the config.`,
+      { file },
+    );
+  }
+  return best;
+}
