@@ -51,7 +51,9 @@ export class MappedRow {
     const whole = this.text('txnTime');
     const date = this.text('txnDate');
     const clock = this.text('txnClock');
-    const text = whole && /\d{1,2}:\d{2}|^\d{14}$/.test(whole) ? whole : date ? `${date} ${clock ?? whole ?? ''}`.trim() : whole;
+    // Some exports give one date-time column; others a date column and a time-only column.
+    const wholeHasDate = whole !== undefined && /^\d{4}|^\d{8}/.test(whole);
+    const text = wholeHasDate ? whole : date ? `${date} ${clock ?? whole ?? ''}`.trim() : whole;
     if (!text) {
       this.problems.push('txnTime: missing');
       return '';

@@ -1,0 +1,360 @@
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { chinaCalendar, type BusinessCalendar } from '../model/calendar.js';
+import { merchantIndex, type ContractConfig } from '../model/contract.js';
+import { AuditError, ErrorCode } from '../model/errors.js';
+import { compareFindings, type Finding } from '../model/finding.js';
+import type { AcquirerTxn, BankEntry, ControlCheck, PosSale, Reject, Role } from '../model/records.js';
+import type { ManifestEntry, MerchantTotals, RuleStatus, RunSummary, SourceTotals } from '../model/summary.js';
+import { PARSERS } from '../parsers/index.js';
+import { RULES } from '../rules/index.js';
+import { noHistory, type MerchantData, type OpenItem, type RateHistory, type StatementAccount } from '../rules/types.js';
+import { loadInputs, type InputFile } from './inputs.js';
+import { buildMerchantData } from './merchant-data.js';
+import { parseInput, type ParsedInput } from './parse-input.js';
+import { TOOL } from './tool.js';
+
+export interface AuditOptions {
+  config: ContractConfig;
+  files: readonly string[];
+  /** The day the audit is as of; default: today in the contract's zone. */
+  asOf?: string;
+  /** The clock; only used when no `asOf` is given. */
+  now?: Date;
+  calendar?: BusinessCalendar;
+  history?: RateHistory;
+  /** Reports a warning (a skipped file) to the user. */
+  warn?: (message: string) => void;
+}
+
+export interface AuditResult {
+  findings: Finding[];
+  rejects: Reject[];
+  summary: RunSummary;
+  merchants: MerchantData[];
+  /** Inputs that could not be read at all: the run completes, and exits 3. */
+  unreadable: ManifestEntry[];
+}
+
+/**
+ * One audit run: read and parse every input, split by merchant, match, run every rule whose
+ * roles are present, and assemble findings and the summary. Writes nothing: the caller does.
+ */
+export async function runAudit(options: AuditOptions): Promise<AuditResult> {
+  const started = performance.now();
+  const { config } = options;
+  const calendar = options.calendar ?? chinaCalendar;
+  const asOf = options.asOf ?? DateTime.fromJSDate(options.now ?? new Date()).setZone(config.timezone).toISODate()!;
+  const generatedAt = generationTime(options, asOf, config.timezone);
+  const knownFormats = PARSERS.map((p) => p.id);
+  const { inputs } = await loadInputs(options.files, knownFormats);
+  const tLoaded = performance.now();
+
+  const parsed: ParsedInput[] = [];
+  const unreadable: ManifestEntry[] = [];
+  for (const input of inputs) {
+    try {
+      parsed.push(parseInput(input, { timezone: config.timezone, currency: config.currency, columnMaps: config.columnMaps }));
+    } catch (err) {
+      if (!(err instanceof AuditError) || (err.code !== ErrorCode.FORMAT_UNKNOWN && err.code !== ErrorCode.INPUT_UNREADABLE)) throw err;
+      const entry = unreadableEntry(input, err.message);
+      if (input.fromFolder) options.warn?.(`skipped: ${err.message}`);
+      else unreadable.push(entry);
+      parsed.push(emptyParse(input, entry));
+    }
+  }
+  checkAccounting(parsed);
+  const tParsed = performance.now();
+
+  const records = collect(parsed);
+  const { merchants, unknown } = buildMerchantData(records, config, calendar);
+  const roles = new Set<Role>(parsed.filter((p) => p.format !== '').map((p) => p.role));
+  const tMatched = performance.now();
+
+  const rejects = parsed.flatMap((p) => p.rejects);
+  const checks = parsed.flatMap((p) => p.checks);
+  const fileMerchant = merchantOfFiles(parsed, config, merchants);
+  const open: OpenItem[] = [];
+  const findings: Finding[] = [];
+  const ruleStatus: RuleStatus[] = [];
+  for (const rule of RULES) {
+    const missing = rule.needs.filter((r) => !roles.has(r));
+    const before = findings.length;
+    if (missing.length === 0) {
+      if (rule.scope === 'run') {
+        findings.push(...rule.check({ merchants, rejects, checks, fileMerchant, config, asOf, roles }));
+      } else {
+        for (const data of merchants) {
+          findings.push(...rule.check({ data, config, calendar, asOf, roles, history: options.history ?? noHistory, open }));
+        }
+      }
+    }
+    ruleStatus.push({
+      id: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      ran: missing.length === 0,
+      ...(missing.length > 0 ? { skippedBecause: `no ${missing.join(' or ')} input` } : {}),
+      findings: findings.length - before,
+    });
+  }
+  findings.sort(compareFindings);
+  const tRules = performance.now();
+
+  const summary: RunSummary = {
+    runId: runId(parsed, config, asOf),
+    tool: TOOL,
+    asOf,
+    timezone: config.timezone,
+    generatedAt,
+    period: periodOf(records),
+    inputs: parsed.map(manifestEntry),
+    roles: [...roles].sort(),
+    controlTotals: { bySource: parsed.filter((p) => p.format !== '').map(sourceTotals), byMerchant: merchants.map((m) => merchantTotals(m, findings)) },
+    checks: checks.map((c) => ({ ...c, ok: c.declared === c.computed })),
+    rules: ruleStatus,
+    counts: countFindings(findings),
+    rejects: rejects.length,
+    openItems: open.sort((a, b) => a.merchantId.localeCompare(b.merchantId) || a.date.localeCompare(b.date)),
+    unknownMerchants: unknown,
+    durationsMs: {
+      load: Math.round(tLoaded - started),
+      parse: Math.round(tParsed - tLoaded),
+      match: Math.round(tMatched - tParsed),
+      rules: Math.round(tRules - tMatched),
+    },
+  };
+  return { findings, rejects, summary, merchants, unreadable };
+}
+
+/**
+ * The generation time printed in reports. With an explicit `--as-of` the run is a reproducible
+ * audit as of that day, so its timestamps are pinned to the end of that day: the same inputs and
+ * the same `--as-of` give byte-identical reports. SOURCE_DATE_EPOCH overrides both.
+ */
+function generationTime(options: AuditOptions, asOf: string, zone: string): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch && /^\d+$/.test(epoch)) return DateTime.fromSeconds(Number(epoch)).setZone(zone).toISO({ suppressMilliseconds: true })!;
+  if (options.asOf) return DateTime.fromISO(`${asOf}T23:59:59`, { zone }).toISO({ suppressMilliseconds: true })!;
+  return DateTime.fromJSDate(options.now ?? new Date()).setZone(zone).toISO({ suppressMilliseconds: true })!;
+}
+
+/**
+ * Every line of every file is a record, a reject, or a non-data line (header, preamble, summary).
+ * If a parser's count does not add up, a row went missing: fail loudly rather than report.
+ */
+function checkAccounting(parsed: ParsedInput[]): void {
+  for (const p of parsed) {
+    if (p.format === '') continue;
+    const accounted = p.records.length + p.rejects.length + p.info.nonDataUnits;
+    if (accounted !== p.info.units) {
+      throw new AuditError(
+        ErrorCode.ACCOUNTING_UNBALANCED,
+        `${p.file}: row accounting does not balance: ${p.records.length} rows + ${p.rejects.length} rejects + ` +
+          `${p.info.nonDataUnits} header/summary lines = ${accounted}, but the file has ${p.info.units} (parser ${p.format})`,
+        { file: p.file },
+      );
+    }
+  }
+}
+
+function collect(parsed: ParsedInput[]) {
+  const acquirer: AcquirerTxn[] = [];
+  const bank: BankEntry[] = [];
+  const pos: PosSale[] = [];
+  const statements: StatementAccount[] = [];
+  for (const p of parsed) {
+    if (p.role === 'bank' && p.format !== '' && (p.info.accountNumber || p.info.accountName)) {
+      statements.push({ file: p.file, number: p.info.accountNumber, name: p.info.accountName });
+    }
+    for (const r of p.records) {
+      if (r.role === 'acquirer') acquirer.push(r.record);
+      else if (r.role === 'pos') pos.push(r.record);
+      else {
+        // A statement names its account once, in its preamble; its lines inherit it.
+        if (!r.record.accountNumber && p.info.accountNumber) r.record.accountNumber = p.info.accountNumber;
+        if (!r.record.accountName && p.info.accountName) r.record.accountName = p.info.accountName;
+        bank.push(r.record);
+      }
+    }
+  }
+  return { acquirer, bank, pos, statements };
+}
+
+function merchantOfFiles(parsed: ParsedInput[], config: ContractConfig, merchants: MerchantData[]): Map<string, string> {
+  const index = merchantIndex(config);
+  const out = new Map<string, string>();
+  for (const p of parsed) {
+    const ids = new Set<string>();
+    if (p.info.merchantId) ids.add(index.get(p.info.merchantId)?.id ?? p.info.merchantId);
+    for (const r of p.records) {
+      if (r.role === 'bank') continue;
+      ids.add(index.get(r.record.merchantId)?.id ?? r.record.merchantId);
+    }
+    if (p.role === 'bank') {
+      for (const m of merchants) if (m.bank.some((b) => b.source.file === p.file) || m.statements.some((s) => s.file === p.file)) ids.add(m.merchant.id);
+    }
+    if (ids.size === 1) out.set(p.file, [...ids][0]!);
+  }
+  return out;
+}
+
+function runId(parsed: ParsedInput[], config: ContractConfig, asOf: string): string {
+  const h = createHash('sha256');
+  h.update(asOf);
+  h.update(JSON.stringify(config));
+  for (const p of [...parsed].sort((a, b) => a.file.localeCompare(b.file))) h.update(`${p.file}\u0000${p.sha256}`);
+  return `SA-${asOf.replace(/-/g, '')}-${h.digest('hex').slice(0, 8).toUpperCase()}`;
+}
+
+function periodOf(records: ReturnType<typeof collect>): RunSummary['period'] {
+  const dates = [
+    ...records.acquirer.map((a) => a.txnTime.slice(0, 10)),
+    ...records.pos.map((p) => p.txnTime.slice(0, 10)),
+    ...records.bank.map((b) => b.bookingDate),
+  ].filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+  if (dates.length === 0) return null;
+  dates.sort();
+  return { from: dates[0]!, to: dates[dates.length - 1]! };
+}
+
+function manifestEntry(p: ParsedInput): ManifestEntry {
+  return {
+    file: p.file,
+    delivered: p.delivered,
+    sha256: p.sha256,
+    bytes: p.bytes,
+    format: p.format || null,
+    role: p.format ? p.role : null,
+    encoding: p.format ? p.encoding : null,
+    ...(p.info.variant ? { variant: p.info.variant } : {}),
+    lines: p.info.units,
+    rows: p.records.length,
+    rejects: p.rejects.length,
+    nonDataLines: p.info.nonDataUnits,
+    ...(p.format === '' ? { error: (p as ParsedInput & { error?: string }).error } : {}),
+  };
+}
+
+function unreadableEntry(input: InputFile, error: string): ManifestEntry {
+  return {
+    file: input.file,
+    delivered: input.delivered,
+    sha256: input.sha256,
+    bytes: input.bytes.length,
+    format: null,
+    role: null,
+    encoding: null,
+    lines: 0,
+    rows: 0,
+    rejects: 0,
+    nonDataLines: 0,
+    error,
+  };
+}
+
+function emptyParse(input: InputFile, entry: ManifestEntry): ParsedInput {
+  return Object.assign(
+    {
+      file: input.file,
+      delivered: input.delivered,
+      sha256: input.sha256,
+      bytes: input.bytes.length,
+      format: '',
+      role: 'acquirer' as const,
+      encoding: '',
+      records: [],
+      rejects: [],
+      checks: [] as ControlCheck[],
+      info: { units: 0, nonDataUnits: 0 },
+    },
+    { error: entry.error },
+  );
+}
+
+function sourceTotals(p: ParsedInput): SourceTotals {
+  const t: SourceTotals = {
+    file: p.file,
+    role: p.role,
+    format: p.format,
+    currency: '',
+    count: 0,
+    amountMinor: 0,
+    feeMinor: 0,
+    netMinor: 0,
+    creditMinor: 0,
+    debitMinor: 0,
+  };
+  for (const r of p.records) {
+    t.count++;
+    t.currency ||= r.record.currency;
+    if (r.role === 'acquirer') {
+      const signed = r.record.netMinor < 0 ? -r.record.amountMinor : r.record.amountMinor;
+      t.amountMinor += signed;
+      t.feeMinor += r.record.feeMinor;
+      t.netMinor += r.record.netMinor;
+    } else if (r.role === 'pos') {
+      if (r.record.approved) t.amountMinor += r.record.txnType === 'sale' || r.record.txnType === 'preauth-complete' ? r.record.amountMinor : -r.record.amountMinor;
+    } else if (r.record.direction === 'credit') t.creditMinor += r.record.amountMinor;
+    else t.debitMinor += r.record.amountMinor;
+  }
+  return t;
+}
+
+function merchantTotals(m: MerchantData, findings: Finding[]): MerchantTotals {
+  const daily = new Map<string, { date: string; count: number; amountMinor: number; feeMinor: number }>();
+  const acquirer = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
+  for (const a of m.acquirer) {
+    acquirer.count++;
+    acquirer.amountMinor += a.netMinor < 0 ? -a.amountMinor : a.amountMinor;
+    acquirer.feeMinor += a.feeMinor;
+    acquirer.netMinor += a.netMinor;
+    const date = a.txnTime.slice(0, 10);
+    const d = daily.get(date) ?? { date, count: 0, amountMinor: 0, feeMinor: 0 };
+    if (a.netMinor >= 0) {
+      d.count++;
+      d.amountMinor += a.amountMinor;
+      d.feeMinor += a.feeMinor;
+    }
+    daily.set(date, d);
+  }
+  const bank = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
+  for (const b of m.bank) {
+    if (b.direction === 'credit') {
+      bank.credits++;
+      bank.creditMinor += b.amountMinor;
+    } else {
+      bank.debits++;
+      bank.debitMinor += b.amountMinor;
+    }
+  }
+  const pos = { count: 0, amountMinor: 0 };
+  for (const p of m.pos) {
+    if (!p.approved) continue;
+    pos.count++;
+    pos.amountMinor += p.txnType === 'sale' || p.txnType === 'preauth-complete' ? p.amountMinor : -p.amountMinor;
+  }
+  const own = findings.filter((f) => f.merchantId === m.merchant.id);
+  return {
+    merchantId: m.merchant.id,
+    name: m.merchant.name,
+    currency: m.acquirer[0]?.currency ?? m.pos[0]?.currency ?? m.bank[0]?.currency ?? 'CNY',
+    acquirers: [...new Set(m.acquirer.map((a) => a.payerName ?? a.format))].sort(),
+    acquirer,
+    bank,
+    pos,
+    daily: [...daily.values()].sort((a, b) => a.date.localeCompare(b.date)),
+    findings: own.length,
+    atStakeMinor: own.reduce((s, f) => s + Math.abs(f.differenceMinor ?? 0), 0),
+  };
+}
+
+function countFindings(findings: Finding[]): RunSummary['counts'] {
+  const byRule: Record<string, number> = {};
+  const bySeverity: Record<string, number> = {};
+  for (const f of findings) {
+    byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
+    bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  }
+  return { findings: findings.length, byRule, bySeverity };
+}
