@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'demo-out/', 'bench-out/', 'samples/bundled/'] },
+  { ignores: ['dist/', 'node_modules/', 'demo-out/', 'bench-out/', 'samples/bundled/', 'samples/public/', '.tmp/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -75,6 +75,33 @@ export class MappedRow {
   }
 }
 
+/**
+ * A file in which no header row was found: every line is a reject saying so (nothing is dropped),
+ * blank lines excepted.
+ */
+export function* headerlessEvents(lines: readonly string[], input: ParserInput, formatId: string): Generator<ParseEvent> {
+  let blank = 0;
+  for (const [i, raw] of lines.entries()) {
+    if (raw.trim() === '') {
+      blank++;
+      continue;
+    }
+    yield {
+      kind: 'reject',
+      reject: {
+        file: input.file,
+        line: i + 1,
+        reason: `no header row with known column names in the first 40 lines; map the columns under columnMaps["${formatId}"] in the config`,
+        raw,
+      },
+    };
+  }
+  yield { kind: 'info', info: { units: lines.length, nonDataUnits: blank, variant: 'no-header' } };
+}
+
+/** The header texts the config's explicit column map names for a format. */
+export const explicitHeaders = (input: ParserInput, formatId: string): string[] => Object.values(input.options.columnMaps[formatId] ?? {});
+
 /** Resolves the header map: the config's `columnMaps[formatId]` first, then the synonyms. */
 export function resolveMap(table: TabularFile, input: ParserInput, formatId: string) {
   const explicit = input.options.columnMaps[formatId] ?? {};

@@ -1,5 +1,5 @@
 import { cleanCell, decode, guessDelimiter, splitCsvLine, splitLines } from './_text.js';
-import { headerScore } from './_headers.js';
+import { headerScore, normaliseHeader } from './_headers.js';
 import type { Encoding } from './types.js';
 
 /** A data row of a delimited file, with its physical line number and raw text for rejects. */
@@ -32,21 +32,28 @@ const FOOTER = /^\s*[#＃]|^\s*"?(合计|总计|汇总|小计|总笔数|共\s*\d
  * 40 whose cells are mostly known header names), then splits every later line. Nothing is dropped:
  * each line is a row, a footer, a blank, or broken.
  */
-export function readTabular(bytes: Uint8Array, encoding: Encoding, minHeaderScore = 3): TabularFile | null {
+export function readTabular(
+  bytes: Uint8Array,
+  encoding: Encoding,
+  explicitHeaders: readonly string[] = [],
+  minHeaderScore = 3,
+): TabularFile | { headerLine: 0; lines: string[] } {
   const lines = splitLines(decode(bytes, encoding));
+  const wanted = new Set(explicitHeaders.map(normaliseHeader));
   let headerIndex = -1;
   let delimiter = ',';
   for (let i = 0; i < Math.min(lines.length, 40); i++) {
     const line = lines[i] ?? '';
     const d = guessDelimiter(line);
     const cells = (splitCsvLine(line, d) ?? []).map(cleanCell);
-    if (headerScore(cells) >= minHeaderScore) {
+    const explicitHits = wanted.size === 0 ? 0 : cells.filter((c) => wanted.has(normaliseHeader(c))).length;
+    if (headerScore(cells) >= minHeaderScore || (wanted.size > 0 && explicitHits === wanted.size)) {
       headerIndex = i;
       delimiter = d;
       break;
     }
   }
-  if (headerIndex < 0) return null;
+  if (headerIndex < 0) return { headerLine: 0, lines };
   const headers = (splitCsvLine(lines[headerIndex] ?? '', delimiter) ?? []).map(cleanCell);
   const rows: TabularRow[] = [];
   const broken: TabularFile['broken'] = [];

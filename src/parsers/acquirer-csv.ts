@@ -1,8 +1,9 @@
 import { CHINAUMS_CODES, cardKindFromText, txnTypeFromText } from '../model/txn-types.js';
 import type { AcquirerTxn } from '../model/records.js';
 import { headerScore, mapHeaders } from './_headers.js';
-import { MappedRow, describeSynonyms, missingColumns, resolveMap, tableHousekeeping } from './_mapped.js';
-import { readTabular } from './_tabular.js';
+import { MappedRow, describeSynonyms, explicitHeaders, headerlessEvents, missingColumns, resolveMap, tableHousekeeping } from './_mapped.js';
+import { readTabular, type TabularFile } from './_tabular.js';
+import { parseAmount } from '../model/money.js';
 import { cleanCell, decode, detectEncoding, guessDelimiter, maskCard, splitCsvLine, splitLines } from './_text.js';
 import { defineParser, type ParseEvent, type ParserInput } from './types.js';
 
@@ -26,10 +27,9 @@ export const acquirerCsv = defineParser({
     return hasFee && !posHint ? 0.5 : 0.1;
   },
   *parse(input) {
-    const table = readTabular(input.bytes, input.encoding);
-    if (!table) {
-      yield reject(input, 1, 'no header row with known column names found in the first 40 lines', '');
-      yield { kind: 'info', info: { units: 0, nonDataUnits: 0 } };
+    const table = readTabular(input.bytes, input.encoding, explicitHeaders(input, ID));
+    if (!('headers' in table)) {
+      yield* headerlessEvents(table.lines, input, ID);
       return;
     }
     const map = resolveMap(table, input, ID);
@@ -41,11 +41,19 @@ export const acquirerCsv = defineParser({
       yield* tableHousekeeping(table, input, 'unmapped');
       return;
     }
+    let count = 0;
+    let grossMinor = 0;
+    let currency = input.options.currency;
     for (const row of table.rows) {
-      const r = new MappedRow(row, map, input.options.timezone);
-      const event = toTxn(r, input);
+      const event = toTxn(new MappedRow(row, map, input.options.timezone), input);
+      if (event.kind === 'record' && event.role === 'acquirer') {
+        count++;
+        grossMinor += event.record.netMinor < 0 ? -event.record.amountMinor : event.record.amountMinor;
+        currency = event.record.currency;
+      }
       yield event;
     }
+    yield* footerChecks(table, map.amount, input, { count, grossMinor, currency });
     yield* tableHousekeeping(table, input, 'header-mapped');
   },
 });
@@ -97,6 +105,31 @@ function toTxn(r: MappedRow, input: ParserInput): ParseEvent {
     payerName: r.text('payerName'),
   });
   return { kind: 'record', role: 'acquirer', record: txn };
+}
+
+/**
+ * A `合计` footer (`合计,3笔,…,4906.00`) states the row count and the amount total: both are
+ * checked against the rows read. Refunds count negative, as acquirers' totals net them.
+ */
+function* footerChecks(
+  table: TabularFile,
+  amountColumn: number | undefined,
+  input: ParserInput,
+  computed: { count: number; grossMinor: number; currency: string },
+): Generator<ParseEvent> {
+  for (const f of table.footer) {
+    const countCell = f.cells.map((c) => /^(?:共)?(\d+)\s*笔$/.exec(c)?.[1]).find((c) => c !== undefined);
+    if (countCell !== undefined) {
+      yield check(input, f.line, '合计笔数', computed.currency, Number(countCell), computed.count + table.broken.length, 'count');
+    }
+    const amountCell = amountColumn === undefined ? undefined : f.cells[amountColumn];
+    const amount = amountCell ? parseAmount(amountCell) : undefined;
+    if (amount?.ok) yield check(input, f.line, '合计金额', computed.currency, amount.minor, computed.grossMinor);
+  }
+}
+
+function check(input: ParserInput, line: number, name: string, currency: string, declared: number, computed: number, unit?: 'count'): ParseEvent {
+  return { kind: 'check', check: { file: input.file, line, name, currency, declared, computed, ...(unit ? { unit } : {}) } };
 }
 
 /** Sets only the fields that have a value, so records carry no `undefined` keys into JSON. */

@@ -1,6 +1,6 @@
 import { CHINAUMS_CODES, cardKindFromText, txnTypeFromText } from '../model/txn-types.js';
 import type { PosSale } from '../model/records.js';
-import { MappedRow, describeSynonyms, missingColumns, resolveMap, tableHousekeeping } from './_mapped.js';
+import { MappedRow, describeSynonyms, explicitHeaders, headerlessEvents, missingColumns, resolveMap, tableHousekeeping } from './_mapped.js';
 import { readTabular } from './_tabular.js';
 import { lastFour } from './_text.js';
 import { assignOptional, headMap } from './acquirer-csv.js';
@@ -28,10 +28,9 @@ export const posJournal = defineParser({
     return hasFee ? 0.05 : 0.4;
   },
   *parse(input) {
-    const table = readTabular(input.bytes, input.encoding);
-    if (!table) {
-      yield reject(input, 1, 'no header row with known column names found in the first 40 lines', '');
-      yield { kind: 'info', info: { units: 0, nonDataUnits: 0 } };
+    const table = readTabular(input.bytes, input.encoding, explicitHeaders(input, ID));
+    if (!('headers' in table)) {
+      yield* headerlessEvents(table.lines, input, ID);
       return;
     }
     const map = resolveMap(table, input, ID);

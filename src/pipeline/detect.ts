@@ -26,10 +26,11 @@ export function detect(file: string, bytes: Uint8Array, forced?: string): Detect
   }
   let best: Detection | undefined;
   for (const parser of PARSERS) {
-    let score = 0;
+    let score: number;
     try {
       score = parser.sniff(head, file);
     } catch {
+      // A sniffer that throws on odd bytes simply does not claim the file.
       score = 0;
     }
     if (score > 0 && (!best || score > best.score)) best = { parser, encoding, score };

@@ -41,6 +41,7 @@ export function parseInput(input: InputFile, options: ParseOptions): ParsedInput
         break;
     }
   }
+  rejects.sort((a, b) => a.line - b.line);
   return {
     file: input.file,
     delivered: input.delivered,

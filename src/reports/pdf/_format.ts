@@ -1,0 +1,176 @@
+/**
+ * Formatting shared by the PDF reports: money in yuan, times in the run's zone, labels for
+ * severities, rules and roles, and the "money at stake" of a set of findings.
+ * Everything here is pure: figures in, strings out.
+ */
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { Finding, Severity } from '../../model/finding.js';
+import { SEVERITIES, severityRank, compareFindings } from '../../model/finding.js';
+import { formatGrouped, minorDigits } from '../../model/money.js';
+import type { RuleStatus, RunSummary } from '../../model/summary.js';
+import type { OpenItem } from '../../rules/types.js';
+
+/** Shown in a cell that has no value, so an empty cell is never mistaken for a zero. */
+export const NONE = '—';
+
+/** Minor units with thousands separators in the currency's own scale: 123450 CNY → "1,234.50". */
+export function money(minor: number | undefined, currency: string): string {
+  return minor === undefined ? NONE : formatGrouped(minor, minorDigits(currency));
+}
+
+/** The unit a money column is headed with: 元 for CNY, the ISO code otherwise. */
+export function unitOf(currency: string): string {
+  return currency === 'CNY' ? '元' : currency;
+}
+
+/** A sum of money per currency, in the order currencies were first met. */
+export type MoneyByCurrency = Map<string, number>;
+
+/**
+ * Money at stake: the sum of the absolute differences of the findings that carry one.
+ * Absolute, because a negative difference (a file total that declares less than its rows) is as
+ * much at stake as a positive one and must not cancel it; this is also how the pipeline computes
+ * MerchantTotals.atStakeMinor, so the report and summary.json agree. Kept per currency: yuan and
+ * euros are never added together.
+ */
+export function atStake(findings: readonly Finding[]): MoneyByCurrency {
+  const out: MoneyByCurrency = new Map();
+  for (const f of findings) {
+    if (f.differenceMinor === undefined) continue;
+    out.set(f.currency, (out.get(f.currency) ?? 0) + Math.abs(f.differenceMinor));
+  }
+  return out;
+}
+
+/** "12,345.60 元", or "12,345.60 元 + 80.00 EUR" for a mixed portfolio; "0.00 元" when nothing is at stake. */
+export function moneyText(sums: MoneyByCurrency, fallbackCurrency = 'CNY'): string {
+  if (sums.size === 0) return `${money(0, fallbackCurrency)} ${unitOf(fallbackCurrency)}`;
+  return [...sums].map(([currency, minor]) => `${money(minor, currency)} ${unitOf(currency)}`).join(' + ');
+}
+
+/** Lowercase hex SHA-256 of the bytes, as printed on the cover next to the attachment. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  critical: '严重 critical',
+  high: '高 high',
+  medium: '中 medium',
+  info: '提示 info',
+};
+
+export const SEVERITY_SHORT: Record<Severity, string> = { critical: '严重', high: '高', medium: '中', info: '提示' };
+
+/**
+ * Regulatory rules, listed first in the compliance report (DESIGN.md section 9): MCC code jumping
+ * (跳码), money through an unlicensed middleman (二清), and fees above the NDRC/PBOC caps.
+ */
+export const REGULATORY_RULES = ['mcc-mismatch', 'unlicensed-payer', 'fee-above-regulation'] as const;
+
+export const isRegulatory = (rule: string): boolean => (REGULATORY_RULES as readonly string[]).includes(rule);
+
+/** Titles for rules a run may report before their module exists in the catalog. */
+const FALLBACK_TITLES: Record<string, string> = {
+  'mcc-mismatch': '跳码（MCC 与商户类别不符）',
+  'unlicensed-payer': '二清（无证机构代收清算资金）',
+  'fee-above-regulation': '手续费高于监管上限',
+};
+
+/** Rule titles by id: the run's own catalog first (summary.rules), then the regulatory fallbacks. */
+export function ruleTitles(rules: readonly RuleStatus[]): (id: string) => string {
+  const byId = new Map(rules.map((r) => [r.id, r.title]));
+  return (id) => byId.get(id) ?? FALLBACK_TITLES[id] ?? id;
+}
+
+/** The order rules are listed in: regulatory first, then by the most severe finding, then id. */
+export function compareRules(a: { id: string; severity: Severity }, b: { id: string; severity: Severity }): number {
+  return (
+    Number(isRegulatory(b.id)) - Number(isRegulatory(a.id)) ||
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.id.localeCompare(b.id)
+  );
+}
+
+/** Findings for a listing: most severe first, then the stable order of compareFindings. */
+export function bySeverity(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareFindings(a, b));
+}
+
+export { SEVERITIES };
+
+/** "UTC+08:00" for the zone at a given date. */
+export function utcOffset(zone: string, date: string): string {
+  const dt = DateTime.fromISO(date, { zone });
+  return dt.isValid ? `UTC${dt.toFormat('ZZ')}` : zone;
+}
+
+/** "2026-11-01 至 2026-11-30（Asia/Shanghai，UTC+08:00）", or a plain statement when the run had no dated rows. */
+export function periodText(summary: Pick<RunSummary, 'period' | 'timezone'>): string {
+  if (!summary.period) return `无日期数据（${summary.timezone}）`;
+  const { from, to } = summary.period;
+  return `${from} 至 ${to}（${summary.timezone}，${utcOffset(summary.timezone, from)}）`;
+}
+
+/** The generation time as written in summary.json, made readable, offset kept: "2026-12-01 23:59:59 +08:00". */
+export function generatedText(iso: string): string {
+  const dt = DateTime.fromISO(iso, { setZone: true });
+  return dt.isValid ? dt.toFormat('yyyy-MM-dd HH:mm:ss ZZ') : iso;
+}
+
+/**
+ * A transaction time in the run's zone: "2026-11-20 10:11:12". The offset is printed only when the
+ * record's own offset is not the zone's at that instant, so no time is ever shown ambiguously.
+ */
+export function localTime(iso: string | undefined, zone: string): string {
+  if (!iso) return NONE;
+  const dt = DateTime.fromISO(iso, { setZone: true });
+  if (!dt.isValid) return iso;
+  const zoned = dt.setZone(zone);
+  const plain = dt.toFormat('yyyy-MM-dd HH:mm:ss');
+  return zoned.isValid && zoned.offset === dt.offset ? plain : `${plain} ${dt.toFormat('ZZ')}`;
+}
+
+/** When a finding happened: its transaction time, else the day it is about. */
+export function findingWhen(f: Finding, zone: string): string {
+  return f.txnTime ? localTime(f.txnTime, zone) : (f.date ?? NONE);
+}
+
+export const ROLE_LABEL: Record<string, string> = { acquirer: '收单 acquirer', bank: '银行 bank', pos: '收银 POS' };
+
+export const OPEN_ITEM_LABEL: Record<OpenItem['kind'], string> = {
+  'sale-awaiting-settlement': '销售待清算',
+  'settlement-awaiting-credit': '清算待入账',
+  'refund-awaiting-acquirer': '退款待收单处理',
+};
+
+/** "1,234" for counts. */
+export function count(n: number): string {
+  return formatGrouped(n, 0);
+}
+
+/** Evidence as "file:line; file:line". */
+export function evidenceText(f: Pick<Finding, 'evidence'>): string {
+  return f.evidence.length === 0 ? NONE : f.evidence.map((e) => `${e.file}:${e.line}`).join('; ');
+}
+
+/** Byte counts as "1,234,567 B" (exact: a manifest is for checking, not for reading at a glance). */
+export function bytesText(n: number): string {
+  return `${count(n)} B`;
+}
+
+/** Effective rate of fee over amount as a percent with three decimals, for display only. */
+export function ratePercent(feeMinor: number, amountMinor: number): string {
+  if (amountMinor === 0) return NONE;
+  return `${((feeMinor / amountMinor) * 100).toFixed(3)}%`;
+}
+
+/**
+ * Text for XMP metadata. pdfkit copies Title and Subject into the XMP packet without escaping, so
+ * a merchant called "A&B" would make the packet invalid XML (and the file not PDF/A); the XML
+ * special characters are replaced by their full-width forms, which read the same.
+ */
+export function xmpSafe(text: string): string {
+  return text.replace(/[&<>]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+}
