@@ -76,6 +76,8 @@ export interface AcquirerTxn {
   feeParts?: FeeParts;
   /** The payer of the settlement when the file names one (a wallet, an acquirer, a sub-acquirer). */
   payerName?: string;
+  /** The record's own remark (备注/摘要/说明), where the file has one: what an adjustment is for. */
+  description?: string;
 }
 
 /** One line of a bank statement. */

@@ -293,7 +293,7 @@ export const alipayBill = defineParser({
   id: ID,
   role: 'acquirer',
   description: '支付宝 merchant 业务明细 / 账务明细 CSV (GBK, # preamble, #合计 trailers), from {pid}0156_{date}.csv.zip',
-  sniff(head) {
+  sniff(head, _name) {
     const enc = detectEncoding(head);
     if (enc === 'binary') return 0;
     const first = splitLines(decode(head.subarray(0, 4096), enc)).find((l) => l.trim() !== '') ?? '';
@@ -335,7 +335,9 @@ export const alipayBill = defineParser({
     });
     const sums = new Sums();
     const trailers: Trailer[] = [];
+    let units = lines.length;
     let nonData = headerAt + 1;
+    let sawEnd = false;
     for (let i = headerAt + 1; i < lines.length; i++) {
       const raw = lines[i] ?? '';
       const lineNo = i + 1;
@@ -345,6 +347,7 @@ export const alipayBill = defineParser({
         continue;
       }
       if (raw.trim().startsWith('#')) {
+        if (raw.includes('列表结束')) sawEnd = true;
         const t = readTrailer(raw, lineNo);
         if (t?.problem) {
           yield reject(t.problem);
@@ -378,8 +381,17 @@ export const alipayBill = defineParser({
       else yield reject(row.problems.join('; '));
     }
     for (const t of trailers) yield* trailerChecks(input, variant, t, sums);
+    if (!sawEnd) {
+      // No `#…列表结束` marker: the file was cut short and its 合计 trailers are gone. The missing
+      // trailer counts as one unit, rejected.
+      units++;
+      yield {
+        kind: 'reject',
+        reject: { file: input.file, line: lines.length + 1, reason: `no #…${variant}列表结束 line and no #…合计 trailers (file cut short?)`, raw: '' },
+      };
+    }
     const info: FileInfo = {
-      units: lines.length,
+      units,
       nonDataUnits: nonData,
       variant,
       ...(pid && { merchantId: pid }),

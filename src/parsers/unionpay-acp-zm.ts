@@ -147,9 +147,9 @@ export function cutRecord(record: Uint8Array, fixed: FixedLayout): Record<string
 }
 
 /** `INN{yymmdd}{2}ZM_{merId}` or `…ZME_{merId}`: the settlement date and the merchant are in the name. */
-const DATA_NAME = /^INN(\d{2})(\d{2})(\d{2})\d{2}(ZME|ZM)_(\w+)$/;
+const DATA_NAME = /^INN(\d{2})(\d{2})(\d{2})\d{2}(ZME|ZM)_(\w+)(?:\.\w+)?$/;
 /** `RD{…}_{merId}`, e.g. `RD201015090501_802310048993424` (the date is inside the digits). */
-const RD_NAME = /^RD(\d+)_(\w+)$/;
+const RD_NAME = /^RD(\d+)_(\w+)(?:\.\w+)?$/;
 const RD_TITLE = '交易汇总表';
 
 const baseName = (file: string): string => file.split(/[!/\\]/).pop() ?? file;
@@ -195,11 +195,13 @@ function byteLines(bytes: Uint8Array): Uint8Array[] {
 
 const isBlank = (line: Uint8Array): boolean => line.every((b) => b === 0x20 || b === 0x09);
 
-/** Length of a line once trailing spaces past the record are ignored. */
+/**
+ * Whether a line is one record of the layout: at least its length, nothing but spaces past it,
+ * and the one-space separator after every field.
+ */
 function looksLikeRecord(line: Uint8Array, fixed: FixedLayout): boolean {
   if (line.length < fixed.recordLength) return false;
   for (let i = fixed.recordLength; i < line.length; i++) if (line[i] !== 0x20) return false;
-  // Every separator byte is a space.
   return fixed.fields.every((f, i) => i === fixed.fields.length - 1 || line[f.offset + f.length] === 0x20);
 }
 

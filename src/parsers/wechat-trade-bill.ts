@@ -33,13 +33,11 @@ const FEN_PER_FEE_UNIT = 10 ** (FEE_DIGITS - 2);
 /** Column names of the trade bill (and the older or sub-merchant spellings of the same column). */
 const COL = {
   time: ['交易时间'],
-  appId: ['公众账号ID'],
   merchant: ['商户号'],
   subMerchant: ['特约商户号', '子商户号'],
   device: ['设备号'],
   wxOrder: ['微信订单号'],
   outOrder: ['商户订单号'],
-  txnKind: ['交易类型'],
   status: ['交易状态'],
   currency: ['货币种类'],
   settleAmount: ['应结订单金额', '总金额'],
@@ -50,7 +48,6 @@ const COL = {
   outRefund: ['商户退款单号'],
   refundAmount: ['退款金额'],
   couponRefund: ['充值券退款金额', '代金券或立减优惠退款金额'],
-  refundStatus: ['退款状态'],
   fee: ['手续费'],
   orderAmount: ['订单金额'],
   refundAsked: ['申请退款金额'],
@@ -59,22 +56,42 @@ const COL = {
 /** Columns of the 资金账单. */
 const FUND = {
   time: ['记账时间'],
-  flowId: ['资金流水单号'],
   direction: ['收支类型'],
   amount: ['收支金额（元）', '收支金额(元)', '收支金额'],
 } as const;
 
-/** Summary names and the column each totals (trade bill). `null`: the count of rows. */
-const TRADE_TOTALS: Readonly<Record<string, readonly string[] | null>> = {
-  总交易单数: null,
-  应结订单总金额: COL.settleAmount,
-  退款总金额: COL.refundAmount,
-  充值券退款总金额: COL.couponRefund,
-  代金券或立减优惠退款总金额: COL.couponRefund,
-  手续费总金额: COL.fee,
-  订单总金额: COL.orderAmount,
-  申请退款总金额: COL.refundAsked,
-  代金券总金额: COL.coupon,
+/** The trade-bill columns the summary totals, by the key their running sum is kept under. */
+const SUMMED = {
+  settle: COL.settleAmount,
+  refund: COL.refundAmount,
+  couponRefund: COL.couponRefund,
+  fee: COL.fee,
+  order: COL.orderAmount,
+  asked: COL.refundAsked,
+  coupon: COL.coupon,
+} as const;
+type SumKey = keyof typeof SUMMED;
+
+/** Summary names and what each totals: `count` is the number of rows. */
+const TRADE_TOTALS: Readonly<Record<string, SumKey | 'count'>> = {
+  总交易单数: 'count',
+  应结订单总金额: 'settle',
+  退款总金额: 'refund',
+  充值券退款总金额: 'couponRefund',
+  代金券或立减优惠退款总金额: 'couponRefund',
+  手续费总金额: 'fee',
+  订单总金额: 'order',
+  申请退款总金额: 'asked',
+  代金券总金额: 'coupon',
+};
+
+/** 资金账单 summary names: the total row count, then counts and sums per direction (收入/支出). */
+const FUND_TOTALS: Readonly<Record<string, string>> = {
+  资金流水总笔数: 'count',
+  收入笔数: '收入笔数',
+  收入金额: '收入金额',
+  支出笔数: '支出笔数',
+  支出金额: '支出金额',
 };
 
 type Variant = 'ALL' | 'SUCCESS' | 'REFUND' | '资金账单';
@@ -85,13 +102,14 @@ function toZone(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { setZone: true }).setZone(zone).toISO({ suppressMilliseconds: true }) ?? iso;
 }
 
-/** gzip (1f 8b) is expanded; `partial` tolerates a cut-off stream (the sniffer sees only the head). */
+/**
+ * gzip (1f 8b) is expanded. `partial`: the sniffer sees only the head of the stream, so the first
+ * 8 KiB are inflated without requiring the end of the stream, into at most 4 MiB.
+ */
 function gunzipped(bytes: Uint8Array, partial: boolean): Uint8Array {
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  return gunzipSync(bytes, {
-    maxOutputLength: partial ? 256 * 1024 : 2 ** 31 - 1,
-    ...(partial && { finishFlush: zlibConstants.Z_SYNC_FLUSH }),
-  });
+  if (partial) return gunzipSync(bytes.subarray(0, 8192), { maxOutputLength: 4 * 1024 ** 2, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  return gunzipSync(bytes, { maxOutputLength: 2 ** 31 - 1 });
 }
 
 function text(bytes: Uint8Array): string {
@@ -231,13 +249,8 @@ function tradeRow(row: Row, input: ParserInput, lineNo: number, sums: Sums): Acq
   const fee = feeToFen(feeUnits);
   const net = txnType === 'sale' ? amount - fee : -amount - fee;
   sums.count++;
-  sums.add('settle', settle);
-  sums.add('refund', refund);
-  sums.add('fee', feeUnits);
-  sums.add('coupon', extra.coupon);
-  sums.add('couponRefund', extra.couponRefund);
-  sums.add('order', extra.order);
-  sums.add('asked', extra.asked);
+  const summed: Record<SumKey, number | undefined> = { settle, refund, fee: feeUnits, ...extra };
+  for (const [key, value] of Object.entries(summed)) sums.add(key, value);
   const txn: AcquirerTxn = {
     source: { file: input.file, line: lineNo },
     format: ID,
@@ -312,25 +325,13 @@ function* summaryChecks(
     const name = names[i] ?? '';
     if (name === '') continue;
     const raw = values[i] ?? '';
-    let computed: number | undefined;
-    let isCount = false;
-    let digits = 2;
-    if (variant === '资金账单') {
-      isCount = name === '资金流水总笔数' || name.endsWith('笔数');
-      computed = name === '资金流水总笔数' ? sums.count : (sums.byColumn.get(name) ?? 0);
-      if (!['资金流水总笔数', '收入笔数', '收入金额', '支出笔数', '支出金额'].includes(name)) computed = undefined;
-    } else if (name in TRADE_TOTALS) {
-      const cols = TRADE_TOTALS[name];
-      if (cols === null) {
-        isCount = true;
-        computed = sums.count;
-      } else if (cols && cols.some((c) => headerIndex.has(c))) {
-        const key = sumKey(cols);
-        digits = key === 'fee' ? FEE_DIGITS : 2;
-        computed = sums.byColumn.get(key) ?? 0;
-      }
-    }
-    if (computed === undefined) continue;
+    const what = variant === '资金账单' ? FUND_TOTALS[name] : TRADE_TOTALS[name];
+    if (what === undefined) continue;
+    const isCount = what === 'count' || what.endsWith('笔数');
+    // A total of a column this bill type does not have is not checked.
+    if (variant !== '资金账单' && what !== 'count' && !SUMMED[what as SumKey].some((c) => headerIndex.has(c))) continue;
+    const computed = what === 'count' ? sums.count : (sums.byColumn.get(what) ?? 0);
+    const digits = what === 'fee' ? FEE_DIGITS : 2;
     const declared = figure(raw, isCount, digits);
     if (!declared.ok) {
       problems.push(`${name}: ${declared.reason}`);
@@ -352,16 +353,6 @@ function* summaryChecks(
   return problems;
 }
 
-function sumKey(cols: readonly string[]): string {
-  if (cols === COL.settleAmount) return 'settle';
-  if (cols === COL.refundAmount) return 'refund';
-  if (cols === COL.fee) return 'fee';
-  if (cols === COL.coupon) return 'coupon';
-  if (cols === COL.couponRefund) return 'couponRefund';
-  if (cols === COL.orderAmount) return 'order';
-  return 'asked';
-}
-
 const SUMMARY_HEAD = /^(总交易单数|资金流水总笔数)$/;
 
 /**
@@ -372,7 +363,7 @@ export const wechatTradeBill = defineParser({
   id: ID,
   role: 'acquirer',
   description: '微信支付 merchant 交易账单 (ALL/SUCCESS/REFUND) and 资金账单, backtick CSV or gzip',
-  sniff(head) {
+  sniff(head, _name) {
     let bytes: Uint8Array;
     try {
       bytes = gunzipped(head, true);
@@ -395,7 +386,8 @@ export const wechatTradeBill = defineParser({
       yield { kind: 'info', info: { units: 1, nonDataUnits: 0 } };
       return;
     }
-    const lines = splitLines(text(bytes));
+    const known = bytes === input.bytes && (input.encoding === 'utf-8' || input.encoding === 'gb18030');
+    const lines = splitLines(known ? decode(bytes, input.encoding) : text(bytes));
     const headerAt = lines.findIndex((l, i) => i < 10 && billKind(headerCells(l, l.includes('\t') ? '\t' : ',')) !== undefined);
     if (headerAt < 0) {
       yield {

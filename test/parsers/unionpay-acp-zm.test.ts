@@ -4,8 +4,9 @@ import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import type { AcquirerTxn, ControlCheck, Reject } from '../../src/model/records.js';
+import type { FixedLayout } from '../../src/parsers/unionpay-acp-zm.js';
 import type { FileInfo, ParseEvent, ParserInput } from '../../src/parsers/types.js';
-import { ZM_LAYOUT, cutRecord, readRdSummary, resolveTransmissionTime, unionpayAcpZm } from '../../src/parsers/unionpay-acp-zm.js';
+import { ZME_LAYOUT, ZM_LAYOUT, cutRecord, readRdSummary, resolveTransmissionTime, unionpayAcpZm } from '../../src/parsers/unionpay-acp-zm.js';
 
 const DIR = path.join(import.meta.dirname, '../../samples/public/unionpay-acp-zm');
 const ZM_NAME = 'INN15090588ZM_802310048993424';
@@ -229,5 +230,55 @@ describe('unionpay-acp-zm: corrupted copies', () => {
     refund = patch(refund, 0, field('origQueryId').offset, ascii('201509051122031906240'));
     const { records } = run(ZM_NAME, refund);
     expect(records[0]).toMatchObject({ txnType: 'refund', amountMinor: 476800, feeMinor: -2861, netMinor: -473939, originalReference: '201509051122031906240' });
+  });
+});
+
+describe('unionpay-acp-zm: ZME (差错) records', () => {
+  /** A record built from the layout: each value padded to its width, fields joined by the one-space separator. */
+  const build = (fixed: FixedLayout, values: Record<string, string>) =>
+    ascii(fixed.fields.map((f) => (values[f.key] ?? '').padEnd(f.length, ' ').slice(0, f.length)).join(' '));
+  const values = {
+    txnCode: 'E22',
+    acqInsCode: '88022900',
+    sendInsCode: '00049993',
+    traceNo: '190624',
+    txnTime: '0906112203',
+    pan: '622609******0048',
+    txnAmt: '000000476800',
+    mcc: '4899',
+    termType: '07',
+    merFee: 'C000000002861',
+    settleAmt: 'D000000473939',
+    merId: '802310048993424',
+  };
+  const name = 'INN15090588ZME_802310048993424';
+
+  it('is 339 bytes a record, per the SDK widths', () => {
+    expect(ZME_LAYOUT.recordLength).toBe(339);
+    expect(build(ZME_LAYOUT, values).length).toBe(339);
+  });
+
+  it('reads a ZME record as an adjustment with its C/D-signed amounts', () => {
+    const bytes = new Uint8Array([...build(ZME_LAYOUT, values), 0x0d, 0x0a]);
+    expect(unionpayAcpZm.sniff(bytes, 'unnamed')).toBe(0.8);
+    const { records, rejects, checks, info } = run(name, bytes, { [RD_NAME]: RD });
+    expect(rejects).toEqual([]);
+    expect(checks).toEqual([]); // the RD totals are compared with the ZM file only
+    expect(records[0]).toMatchObject({
+      txnType: 'adjustment',
+      merchantId: '802310048993424',
+      amountMinor: 476800,
+      feeMinor: -2861,
+      netMinor: -473939,
+      txnTime: '2015-09-06T11:22:03+08:00',
+      settleDate: '2015-09-05',
+    });
+    expect(info.variant).toBe('ZME');
+  });
+
+  it('rejects a ZME record whose amount has no C/D sign', () => {
+    const bytes = build(ZME_LAYOUT, { ...values, settleAmt: 'X000000473939' });
+    const { rejects } = run(name, bytes);
+    expect(rejects[0]?.reason).toMatch(/ZME settlement amount \(field 16\): expected C or D/);
   });
 });
