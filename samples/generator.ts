@@ -209,7 +209,7 @@ export function generateSampleSet(options: GeneratorOptions = {}): SampleSet {
     for (const e of bank.expected) expected.push(e);
   }
   // unparseable-row: merchant 3's POS journal carries a declined sale whose amount was typed as "12O.00".
-  expected.push({ rule: 'unparseable-row', merchantId: m3.id, key: `pos/pos_${m3.id}_${from.slice(0, 7).replace('-', '')}.csv`, differenceMinor: null, why: 'amount "12O.00"' });
+  expected.push({ rule: 'unparseable-row', merchantId: m3.id, key: `pos_${m3.id}_${from.slice(0, 7).replace('-', '')}.csv`, differenceMinor: null, why: 'amount "12O.00"' });
 
   const lastDay = dates[dates.length - 1]!;
   const asOf = addCalendarDays(lastDay, 10);

@@ -3,7 +3,7 @@ import { minorDigits, parseAmount } from '../model/money.js';
 import type { BankEntry } from '../model/records.js';
 import { Tally, bankRecord, checkEvent, maskIfCard, rejectEvent, withOptional } from './_bank.js';
 import { cleanCell, decode, detectEncoding, guessDelimiter, parseLocalDateTime, splitCsvLine, splitLines } from './_text.js';
-import { defineParser, type ParseEvent, type ParserInput } from './types.js';
+import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from './types.js';
 
 const ID = 'bank-statement-cn';
 
@@ -255,7 +255,7 @@ export const bankStatementCn = defineParser({
   id: ID,
   role: 'bank',
   description: 'Chinese bank statement export (ICBC, CCB, CMB, ABC, BOC, BOCOM, SPDB …; CSV GBK/UTF-8, XLS, XLSX)',
-  sniff(head) {
+  sniff(head, _name) {
     if (isSpreadsheet(head)) return sniffSpreadsheet(head);
     const encoding = detectEncoding(head);
     if (encoding === 'binary') return 0;
@@ -363,7 +363,7 @@ const NAME_KEYS = new Set(['户名', '账户名称', '账户名', '客户名称'
 const CURRENCY_KEYS = new Set(['币种', '币别', '货币']);
 
 /**
- * Reads `key: value` cells (`卡号: 1234****9876`) and key/value cell pairs (`账　　号：`,`62…`) above
+ * Reads `key: value` cells (`卡号: 1234****9876`) and key/value cell pairs (`账  号：`,`62…`, padded with full-width spaces) above
  * the header: the account the statement is for.
  */
 function readPreamble(rows: readonly (string[] | null)[]): Preamble {
@@ -405,7 +405,8 @@ function* parseGrid(input: ParserInput, rows: readonly GridRow[], found: Located
       `no bank statement header found in the first ${HEADER_SCAN} lines: expected a date column (记账日期/交易日期) with 收入/支出, 借/贷 + 金额, or a signed 金额, and 余额`,
       rows[0]?.raw ?? '',
     );
-    yield { kind: 'info', info: { units: rows.length, nonDataUnits: Math.max(0, rows.length - 1) } };
+    // The reject stands for line 1 even in an empty file, so the accounting still adds up.
+    yield { kind: 'info', info: { units: Math.max(1, rows.length), nonDataUnits: Math.max(0, rows.length - 1) } };
     return;
   }
   const zone = input.options.timezone;
@@ -415,7 +416,7 @@ function* parseGrid(input: ParserInput, rows: readonly GridRow[], found: Located
   const required = ['bookingDate', ...STYLE_FIELDS[layout.amountStyle]].map((f) => map[f as Field] ?? 0);
   const lastRequired = Math.max(...required);
   const tally = new Tally();
-  const footers: { line: number; cells: string[] }[] = [];
+  const footers: { line: number; raw: string; cells: string[] }[] = [];
   let nonData = found.index + 1;
   for (const row of rows.slice(found.index + 1)) {
     if (row.cells === null) {
@@ -430,7 +431,7 @@ function* parseGrid(input: ParserInput, rows: readonly GridRow[], found: Located
     const hasDate = parseDate(cells[map.bookingDate ?? 0] ?? '', zone) !== null;
     const first = cells.find((c) => c !== '') ?? '';
     if (!hasDate && (FOOTER.test(first) || (footers.length > 0 && !hasMoney(cells, map)))) {
-      footers.push({ line: row.line, cells });
+      footers.push({ line: row.line, raw: row.raw, cells });
       nonData++;
       continue;
     }
@@ -455,7 +456,7 @@ function* parseGrid(input: ParserInput, rows: readonly GridRow[], found: Located
   for (const footer of footers) yield* footerChecks(input, footer, found, tally, defaultCurrency);
   yield {
     kind: 'info',
-    info: withOptional(
+    info: withOptional<FileInfo>(
       { units: rows.length, nonDataUnits: nonData, variant: layout.id },
       { accountNumber: preamble.accountNumber, accountName: preamble.accountName },
     ),
@@ -574,12 +575,13 @@ const TOTAL_WORDS = { credit: '收入|贷方|存入|转入', debit: '支出|借�
  */
 function* footerChecks(
   input: ParserInput,
-  footer: { line: number; cells: string[] },
+  footer: { line: number; raw: string; cells: string[] },
   found: Located,
   tally: Tally,
   defaultCurrency: string,
 ): Generator<ParseEvent> {
-  const label = footer.cells.find((c) => c !== '') ?? '';
+  // The footer's own name (`人民币合计`, `合计金额`), without the figures that may follow it in the same cell.
+  const label = /^[^\d:：,，;；\s]+/.exec(footer.cells.find((c) => c !== '') ?? '')?.[0] ?? '合计';
   const named = Object.keys(CURRENCY_NAMES).find((n) => label.startsWith(n));
   const seen = tally.currencies();
   const currency = named ? (CURRENCY_NAMES[named] ?? defaultCurrency) : seen.length === 1 ? (seen[0] ?? defaultCurrency) : defaultCurrency;
@@ -597,7 +599,8 @@ function* footerChecks(
       yield checkEvent(input.file, footer.line, `${label} ${found.headers[i ?? 0] ?? side}`, currency, Math.abs(parsed.minor), computed);
     }
   }
-  const text = footer.cells.join(' ');
+  // Text totals are read from the raw line: `1,234.00` unquoted would be split into cells.
+  const text = footer.raw.replace(/"/g, '');
   for (const side of ['credit', 'debit'] as const) {
     const words = TOTAL_WORDS[side];
     const count = new RegExp(`(?:${words})[^0-9笔]{0,10}?(\\d+)\\s*笔`).exec(text);
@@ -658,7 +661,7 @@ function gbkBytes(word: string): number[] {
 }
 
 function includesBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).includes(needle);
+  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).includes(Buffer.from(needle));
 }
 
 /**

@@ -1,9 +1,9 @@
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { SaxesParser } from 'saxes';
 import { TextDecoder } from 'node:util';
 import { minorDigits, parseAmount } from '../model/money.js';
 import type { BankEntry } from '../model/records.js';
 import { Tally, bankRecord, checkEvent, maskIfCard, rejectEvent, withOptional } from './_bank.js';
-import { defineParser, type ParseEvent, type ParserInput } from './types.js';
+import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from './types.js';
 
 const ID = 'camt053';
 
@@ -88,7 +88,7 @@ export const camt053 = defineParser({
   id: ID,
   role: 'bank',
   description: 'ISO 20022 camt.053 bank statement (versions 02–08), streamed',
-  sniff(head) {
+  sniff(head, _name) {
     const text = new TextDecoder('latin1').decode(head.subarray(0, 4096));
     if (!/<([\w.-]+:)?Document[\s>]/.test(text) && !/<([\w.-]+:)?BkToCstmrStmt[\s>]/.test(text)) return 0;
     return /camt\.053\.001\.\d+/.test(text) || /<([\w.-]+:)?BkToCstmrStmt[\s>]/.test(text) ? 0.9 : 0;
@@ -124,7 +124,7 @@ function decodeXml(input: ParserInput): string {
 
 function* parseCamt(input: ParserInput): Generator<ParseEvent> {
   const text = decodeXml(input);
-  const parser = new SaxesParser({ position: true });
+  const parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
   const file = input.file;
   const pending: ParseEvent[] = [];
   const stack: string[] = [];
@@ -145,9 +145,10 @@ function* parseCamt(input: ParserInput): Generator<ParseEvent> {
 
   parser.on('opentagstart', (tag) => {
     tagLine = parser.line;
-    tagStart = parser.position - tag.name.length - 1;
+    // saxes reports the start tag once it has read the character after the name.
+    tagStart = parser.position - tag.name.length - 2;
   });
-  parser.on('opentag', (tag: SaxesTagPlain) => {
+  parser.on('opentag', (tag) => {
     const name = localName(tag.name);
     const parent = stack[stack.length - 1];
     stack.push(name);
@@ -217,15 +218,16 @@ function* parseCamt(input: ParserInput): Generator<ParseEvent> {
   if (!failure) parser.close();
   yield* pending.splice(0);
 
-  if (failure) {
-    const reason = `XML not well-formed at line ${failure.line}: ${failure.message.replace(/^.*?:\d+:\d+: /, '')}`;
+  const failed = failure as { line: number; message: string } | null;
+  if (failed) {
+    const reason = `XML not well-formed at line ${failed.line}: ${failed.message.replace(/^.*?:\d+:\d+: /, '')}`;
     const open = entry as Entry | null;
     if (open) {
       const raw = text.slice(open.start, open.start + RAW_LIMIT).replace(/\s*\n\s*/g, ' ');
       yield rejectEvent(file, open.line, `entry not complete (${reason}); the file is cut short or damaged`, raw);
     } else {
       extraUnits++;
-      yield rejectEvent(file, failure.line, `${reason}; nothing after this point was read`, '');
+      yield rejectEvent(file, failed.line, `${reason}; nothing after this point was read`, '');
     }
     const openStatement = statement as Statement | null;
     if (openStatement) {
@@ -239,7 +241,7 @@ function* parseCamt(input: ParserInput): Generator<ParseEvent> {
   }
   yield {
     kind: 'info',
-    info: withOptional({ units: entries + extraUnits, nonDataUnits: 0 }, { accountNumber, accountName, variant }),
+    info: withOptional<FileInfo>({ units: entries + extraUnits, nonDataUnits: 0 }, { accountNumber, accountName, variant }),
   };
 }
 

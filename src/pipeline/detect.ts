@@ -17,8 +17,10 @@ export interface Detection {
  * most sure. Encoding: a UTF-8 BOM or valid UTF-8 means UTF-8, otherwise GB18030.
  */
 export function detect(file: string, bytes: Uint8Array, forced?: string): Detection {
-  const head = bytes.subarray(0, SNIFF_BYTES);
-  const encoding = detectEncoding(head);
+  // Spreadsheets keep their directory at the end: their sniffers need the whole (small) file.
+  const spreadsheet = (bytes[0] === 0x50 && bytes[1] === 0x4b) || (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0);
+  const head = spreadsheet ? bytes : bytes.subarray(0, SNIFF_BYTES);
+  const encoding = detectEncoding(bytes.subarray(0, SNIFF_BYTES));
   if (forced) {
     const parser = parserById(forced);
     if (!parser) throw new AuditError(ErrorCode.USAGE, `${file}: unknown format "${forced}"; known: ${PARSERS.map((p) => p.id).join(', ')}`);
