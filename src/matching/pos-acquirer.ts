@@ -139,11 +139,14 @@ interface Cancellable extends Keyed {
 /**
  * Ties each void or reversal to the sale it cancels: by the original reference, trace or order id it
  * carries, else by the same reference, else the latest earlier sale on the same terminal for the same
- * amount on the same day.
+ * amount on the same day. A pre-authorisation void cancels no sale.
  */
 export function linkCancels<T extends Cancellable>(cancels: T[], sales: T[]): { cancel: T; original: T | undefined }[] {
   const used = new Set<T>();
   return cancels.map((c) => {
+    // 预授权撤销 releases a hold, never a sale (DESIGN.md section 8, UnionPay code 32): tying it to a
+    // sale of the same amount on the same terminal would hide that sale from the rules.
+    if (c.txnType === 'preauth-void') return { cancel: c, original: undefined };
     const free = sales.filter((s) => !used.has(s));
     const original =
       (c.originalReference && free.find((s) => s.reference === c.originalReference)) ||

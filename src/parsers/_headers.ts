@@ -16,6 +16,8 @@ export const HEADER_SYNONYMS = {
   txnCode: ['交易码', '交易代码', 'transaction code', 'txn_code'],
   amount: ['交易金额', '金额', '消费金额', '订单金额', '实收金额', '收款金额', '销售金额', 'amount', 'txn_amount', 'gross'],
   fee: ['手续费', '商户手续费', '手续费金额', '服务费', 'fee', 'commission'],
+  issuerFee: ['发卡行服务费', '发卡行手续费', '发卡方手续费', 'issuer fee', 'interchange'],
+  networkFee: ['网络服务费', '品牌服务费', '转接清算费', '银联网络服务费', 'network fee', 'scheme fee'],
   net: ['结算金额', '清算金额', '入账金额', '净额', '应结金额', 'net', 'net amount', 'settlement amount'],
   reference: ['参考号', '检索参考号', '系统参考号', 'rrn', 'reference', 'retrieval reference number'],
   batch: ['批次号', '批次', 'batch', 'batch no'],

@@ -67,6 +67,8 @@ function toTxn(r: MappedRow, input: ParserInput): ParseEvent {
   const amount = r.amount('amount', true);
   const fee = r.amount('fee', false) ?? 0;
   const netText = r.amount('net', false);
+  const issuerFee = r.amount('issuerFee', false);
+  const networkFee = r.amount('networkFee', false);
   const settleDate = r.date('settleDate') ?? txnTime.slice(0, 10);
   if (r.problems.length > 0 || amount === undefined || !txnType) {
     return reject(input, r.row.line, r.problems.join('; '), r.row.raw);
@@ -103,6 +105,8 @@ function toTxn(r: MappedRow, input: ParserInput): ParseEvent {
     cardMasked: card ? maskCard(card) : undefined,
     mcc: r.text('mcc'),
     payerName: r.text('payerName'),
+    // Itemised regulated fees, where the export shows them, for fee-above-regulation.
+    feeParts: issuerFee !== undefined || networkFee !== undefined ? assignOptional({}, { issuerMinor: issuerFee, networkMinor: networkFee }) : undefined,
   });
   return { kind: 'record', role: 'acquirer', record: txn };
 }

@@ -10,6 +10,14 @@ export const evidence = (...records: ({ source: SourceRef } | undefined)[]): Sou
 
 export const dateOf = (iso: string): string => iso.slice(0, 10);
 
+/**
+ * A file's own name, without the folder or archive it was read from (`in/a.zip!INN26112088ZM_…` →
+ * `INN26112088ZM_…`): the one part of a path that stays the same when the scheduler moves the
+ * file from inbox to archive or a re-delivery wraps it in another zip, for the keys of file-level
+ * findings, whose file is what they are about.
+ */
+export const baseName = (file: string): string => file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'), file.lastIndexOf('!')) + 1);
+
 /** Local date-time for messages: `2026-11-20 10:11`. */
 export const clock = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
 

@@ -55,7 +55,7 @@ export function stillSettled(
       continue;
     }
     if (undone < a.amountMinor) continue;
-    const keptFee = a.feeMinor + undoRecords.reduce((s, r) => s + r.feeMinor, 0);
+    const keptFee = a.feeMinor + (c.undo?.feeBackMinor ?? 0);
     if (keptFee > 0 && !data.merchant.feeKeptOnVoid) {
       findings.push(
         makeFinding(rule, 'medium', {

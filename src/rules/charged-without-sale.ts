@@ -1,6 +1,8 @@
 import { makeFinding } from '../model/finding.js';
 import { duplicateSales } from '../matching/duplicates.js';
-import { clock, evidence, yuan } from './_shared.js';
+import { acquirerUndo } from './_links.js';
+import { clock, dateOf, evidence, yuan } from './_shared.js';
+import { nearDuplicates } from './duplicate-charge.js';
 import { defineRule } from './types.js';
 
 const ID = 'charged-without-sale';
@@ -13,12 +15,25 @@ export const chargedWithoutSale = defineRule({
   scope: 'merchant',
   title: '扣款未提供服务',
   description: 'An acquirer sale with no POS sale behind it.',
-  check({ data }) {
-    // A second charge of the same sale is a duplicate-charge, and a sale the acquirer itself voided charged nobody.
+  check({ data, config }) {
+    // A second charge of the same sale is a duplicate-charge (the exact kind, either copy when the
+    // POS matched the other, or the near kind), and a sale the acquirer itself voided or refunded
+    // in full charged nobody. Past the end of the POS journal nothing can be said to be missing from it.
     const duplicates = duplicateSales(data.acquirer);
-    const cancelled = new Set(data.posMatch.acquirerCancels.map((c) => c.original));
+    const matched = new Set(data.posMatch.sales.map((p) => p.acquirer));
+    const firstOfMatched = new Set([...duplicates].filter(([repeat]) => matched.has(repeat)).map(([, first]) => first));
+    const undo = acquirerUndo(data);
+    const near = nearDuplicates(data, config, undo);
+    const posUntil = data.coverage.pos ?? '';
     return data.posMatch.unmatchedAcquirerSales
-      .filter((a) => !duplicates.has(a) && !cancelled.has(a))
+      .filter(
+        (a) =>
+          !duplicates.has(a) &&
+          !firstOfMatched.has(a) &&
+          !near.has(a) &&
+          (undo.get(a)?.undoneMinor ?? 0) < a.amountMinor &&
+          dateOf(a.txnTime) <= posUntil,
+      )
       .map((a) =>
         makeFinding(ID, 'critical', {
           merchantId: data.merchant.id,

@@ -1,5 +1,6 @@
 import { formatDecimal } from '../model/money.js';
 import { makeFinding } from '../model/finding.js';
+import { baseName } from './_shared.js';
 import { defineRule } from './types.js';
 
 const ID = 'file-totals-mismatch';
@@ -25,7 +26,7 @@ export const fileTotalsMismatch = defineRule({
           differenceMinor: c.unit === 'count' ? undefined : c.declared - c.computed,
           message: `${c.file} 第 ${c.line} 行的「${c.name}」为 ${show(c.declared)}，而逐行合计为 ${show(c.computed)}。`,
           evidence: [{ file: c.file, line: c.line }],
-          keys: [c.file, c.name, c.declared, c.computed],
+          keys: [baseName(c.file), c.name, c.declared, c.computed],
         });
       });
   },

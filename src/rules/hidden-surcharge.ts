@@ -33,7 +33,13 @@ export function hiddenSurchargeOf(data: MerchantData, config: ContractConfig): S
   if (residuals.length < MIN_SALES) return undefined;
   const counts = new Map<number, number>();
   for (const r of residuals) counts.set(r.residual, (counts.get(r.residual) ?? 0) + 1);
-  const [mode] = [...counts.entries()].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0] ?? [0];
+  // The pattern is the residual with the most sales within ±tolerance of it (not merely the most
+  // frequent exact value: 2.99/3.00/3.01 split evenly is one add-on, centred on 3.00).
+  const near = (center: number) => residuals.filter((r) => Math.abs(r.residual - center) <= tolerance).length;
+  const [mode] =
+    [...counts.entries()]
+      .map(([residual, exact]) => [residual, near(residual), exact] as const)
+      .sort((x, y) => y[1] - x[1] || y[2] - x[2] || y[0] - x[0])[0] ?? [0];
   if (mode <= tolerance) return undefined;
   const sharing = residuals.filter((r) => Math.abs(r.residual - mode) <= tolerance);
   const share = sharing.length / residuals.length;

@@ -1,4 +1,5 @@
 import { makeFinding } from '../model/finding.js';
+import { baseName } from './_shared.js';
 import { defineRule } from './types.js';
 
 const ID = 'unparseable-row';
@@ -18,7 +19,7 @@ export const unparseableRow = defineRule({
         currency: config.currency,
         message: `${r.file} 第 ${r.line} 行无法解析：${r.reason}`,
         evidence: [{ file: r.file, line: r.line }],
-        keys: [r.file, r.line, r.raw],
+        keys: [baseName(r.file), r.line, r.raw],
       }),
     );
   },
