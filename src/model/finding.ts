@@ -45,12 +45,14 @@ export function makeFinding(rule: string, severity: Severity, draft: FindingDraf
   return { id: findingId(rule, [rest.merchantId, ...keys]), rule, severity: override ?? severity, ...rest };
 }
 
-/** Findings in a stable order: merchant, time or date, rule, id. Reports and tests rely on it. */
+/** Findings in a stable order: merchant, time or date, rule, first evidence, id. Reports and tests rely on it. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     a.merchantId.localeCompare(b.merchantId) ||
     (a.txnTime ?? a.date ?? '').localeCompare(b.txnTime ?? b.date ?? '') ||
     a.rule.localeCompare(b.rule) ||
+    (a.evidence[0]?.file ?? '').localeCompare(b.evidence[0]?.file ?? '') ||
+    (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
     a.id.localeCompare(b.id)
   );
 }

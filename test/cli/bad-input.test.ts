@@ -77,7 +77,7 @@ describe('bad input, as a new user would try it', () => {
     expect(code).toBe(0);
     const rejects = (await readFile(path.join(out, 'rejects.csv'), 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(rejects[0]).toBe('file,line,reason,raw');
-    expect(rejects[1]).toContain(`${file},3,expected 10 cells, got 3`);
+    expect(rejects[1]).toContain(`${file},3,"expected 10 cells, got 3 (row cut short or misaligned)"`);
     expect(rejects[2]).toContain(`${file},4,"amount: expected a decimal, got ""1O0.00"""`);
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.inputs[0]).toMatchObject({ format: 'acquirer-csv', encoding: 'gb18030', lines: 5, rows: 2, rejects: 2, nonDataLines: 1 });
@@ -92,7 +92,8 @@ describe('bad input, as a new user would try it', () => {
     const code = await run('audit', '--config', path.join(dir, 'contracts.yaml'), '--out', out, '--as-of', '2026-11-30', path.join(dir, 'a.csv'), odd);
     expect(code).toBe(3);
     const message = stderr.join('');
-    expect(message).toContain('notes.txt: a layout no parser recognises. Formats tried: acquirer-csv');
+    expect(message).toContain('notes.txt: a layout no parser recognises. Formats tried: unionpay-acp-zm, wechat-trade-bill,');
+    expect(message).toContain('acquirer-csv, pos-journal');
     expect(message).toContain('@FORMAT_ID');
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.inputs.map((i: { format: string | null }) => i.format)).toEqual(['acquirer-csv', null]);
