@@ -5,6 +5,7 @@ import { generateSampleSet, type ExpectedFinding } from '../../samples/generator
 import { loadConfig } from '../../src/cli/load-config.js';
 import type { Finding } from '../../src/model/finding.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
+import { RULES } from '../../src/rules/index.js';
 
 /**
  * The bundled sample set is a month with anomalies injected on purpose; the generator lists the
@@ -47,16 +48,22 @@ describe('the bundled sample set', () => {
     expect(expected).toEqual({ asOf: set.asOf, findings: set.expected });
   });
 
+  it('covers every rule of the catalog with at least one injected anomaly', () => {
+    expect(new Set(expected.findings.map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
+  });
+
   it('gives exactly the expected findings: every injected anomaly, nothing else', () => {
     const found = result.findings.map((f) => asTuple({ ...f, key: keyOf(f), differenceMinor: f.differenceMinor ?? null })).sort();
     expect(found).toEqual(expected.findings.map(asTuple).sort());
   });
 
-  it('reads every file, with no unknown merchant and every file total agreeing', () => {
+  it('reads every file, with no unknown merchant, and every file total agrees but the one injected', () => {
     expect(result.unreadable).toEqual([]);
     expect(result.summary.unknownMerchants).toEqual([]);
     expect(result.summary.inputs.every((i) => i.format !== null && i.lines === i.rows + i.rejects + i.nonDataLines)).toBe(true);
-    expect(result.summary.checks.filter((c) => !c.ok)).toEqual([]);
+    const failed = result.summary.checks.filter((c) => !c.ok).map((c) => [path.basename(c.file), c.name, c.declared - c.computed]);
+    expect(failed).toEqual([['银联商务_898510101990006_202610.csv', '合计金额', 10_000]]);
+    expect(result.summary.checks.length).toBeGreaterThanOrEqual(12);
     expect(result.summary.rejects).toBe(1);
   });
 
