@@ -14,7 +14,7 @@ export const chargedWithoutSale = defineRule({
   needs: ['acquirer', 'pos'],
   scope: 'merchant',
   title: '扣款未提供服务',
-  description: 'An acquirer sale with no POS sale behind it.',
+  description: 'An acquirer sale with no POS sale behind it, or charged for more than the POS sale.',
   check({ data, config }) {
     // A second charge of the same sale is a duplicate-charge (the exact kind, either copy when the
     // POS matched the other, or the near kind), and a sale the acquirer itself voided or refunded
@@ -25,7 +25,27 @@ export const chargedWithoutSale = defineRule({
     const undo = acquirerUndo(data);
     const near = nearDuplicates(data, config, undo);
     const posUntil = data.coverage.pos ?? '';
-    return data.posMatch.unmatchedAcquirerSales
+    // A sale matched by its reference but charged for more than the POS sold: the excess is a
+    // charge with no sale behind it.
+    const overcharged = data.posMatch.sales
+      .filter((p) => p.acquirer.amountMinor > p.pos.amountMinor)
+      .map(({ pos, acquirer: a }) =>
+        makeFinding(ID, 'critical', {
+          merchantId: data.merchant.id,
+          terminalId: a.terminalId,
+          reference: a.reference ?? a.orderId,
+          txnTime: a.txnTime,
+          currency: a.currency,
+          amountMinor: a.amountMinor,
+          expectedMinor: pos.amountMinor,
+          actualMinor: a.amountMinor,
+          differenceMinor: a.amountMinor - pos.amountMinor,
+          message: `收单机构于 ${clock(a.txnTime)} 在终端 ${a.terminalId ?? '-'} 扣款 ${yuan(a.amountMinor)}（参考号 ${a.reference ?? a.orderId ?? '-'}），而收银系统记录的销售金额为 ${yuan(pos.amountMinor)}，多扣 ${yuan(a.amountMinor - pos.amountMinor)}。`,
+          evidence: evidence(a, pos),
+          keys: [a.reference ?? a.orderId, a.terminalId, a.trace, a.txnTime, 'amount'],
+        }),
+      );
+    const unmatched = data.posMatch.unmatchedAcquirerSales
       .filter(
         (a) =>
           !duplicates.has(a) &&
@@ -50,5 +70,6 @@ export const chargedWithoutSale = defineRule({
           keys: [a.reference ?? a.orderId, a.terminalId, a.trace, a.txnTime, a.amountMinor],
         }),
       );
+    return [...unmatched, ...overcharged];
   },
 });

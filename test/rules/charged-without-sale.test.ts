@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chargedWithoutSale } from '../../src/rules/charged-without-sale.js';
-import { ACQ_FILE, ev, scenario, type Scenario } from './_fixtures.js';
+import { ACQ_FILE, POS_FILE, ev, scenario, type Scenario } from './_fixtures.js';
 
 /** A later sale on both sides, so the POS journal reaches past the day under test. */
 const posReachesTo = (s: Scenario, date: string) => s.sale({ at: `${date} 18:00`, reference: '633018000001', amountMinor: 1_500 });
@@ -116,5 +116,22 @@ describe('charged-without-sale', () => {
     expect(s.run(chargedWithoutSale).findings).toEqual([]);
     posReachesTo(s, '2026-11-21');
     expect(s.run(chargedWithoutSale).findings).toMatchObject([{ reference: '632109000001', evidence: ev(ACQ_FILE, 3) }]);
+  });
+
+  it.each([
+    { name: 'charged more than the POS sold', posAmount: 10_000, acqAmount: 12_000, difference: 2_000 },
+    { name: 'one fen more', posAmount: 10_000, acqAmount: 10_001, difference: 1 },
+    { name: 'the same amount', posAmount: 10_000, acqAmount: 10_000, difference: undefined },
+    { name: 'charged less (that is not a charge without a sale)', posAmount: 10_000, acqAmount: 9_000, difference: undefined },
+  ])('a sale matched by reference but $name', ({ posAmount, acqAmount, difference }) => {
+    const s = scenario();
+    s.posRec({ at: '2026-11-20 10:11', reference: '632010000001', amountMinor: posAmount });
+    s.acq({ at: '2026-11-20 10:11', reference: '632010000001', amountMinor: acqAmount });
+    const { findings } = s.run(chargedWithoutSale);
+    if (difference === undefined) expect(findings).toEqual([]);
+    else {
+      expect(findings).toMatchObject([{ reference: '632010000001', expectedMinor: posAmount, actualMinor: acqAmount, differenceMinor: difference, evidence: [...ev(ACQ_FILE, 2), ...ev(POS_FILE, 2)] }]);
+      expect(findings[0]!.message).toContain('多扣');
+    }
   });
 });
