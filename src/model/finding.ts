@@ -48,11 +48,14 @@ export function makeFinding(rule: string, severity: Severity, draft: FindingDraf
 /** Findings in a stable order: merchant, time or date, rule, first evidence, id. Reports and tests rely on it. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    a.merchantId.localeCompare(b.merchantId) ||
-    (a.txnTime ?? a.date ?? '').localeCompare(b.txnTime ?? b.date ?? '') ||
-    a.rule.localeCompare(b.rule) ||
-    (a.evidence[0]?.file ?? '').localeCompare(b.evidence[0]?.file ?? '') ||
+    byCodeUnit(a.merchantId, b.merchantId) ||
+    byCodeUnit(a.txnTime ?? a.date ?? '', b.txnTime ?? b.date ?? '') ||
+    byCodeUnit(a.rule, b.rule) ||
+    byCodeUnit(a.evidence[0]?.file ?? '', b.evidence[0]?.file ?? '') ||
     (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
-    a.id.localeCompare(b.id)
+    byCodeUnit(a.id, b.id)
   );
 }
+
+/** Plain code-unit order: the same on every machine, whatever its locale. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -9,6 +9,7 @@ import type { ManifestEntry, MerchantTotals, RuleStatus, RunSummary, SourceTotal
 import { PARSERS } from '../parsers/index.js';
 import { RULES } from '../rules/index.js';
 import { noHistory, type MerchantData, type OpenItem, type RateHistory, type StatementAccount } from '../rules/types.js';
+import { freshCarried, joinCarriedDays, type CarriedRecords } from './carried.js';
 import { loadInputs, type InputFile } from './inputs.js';
 import { buildMerchantData } from './merchant-data.js';
 import { parseInput, type ParsedInput } from './parse-input.js';
@@ -25,6 +26,20 @@ export interface AuditOptions {
   history?: RateHistory;
   /** Reports a warning (a skipped file) to the user. */
   warn?: (message: string) => void;
+  /**
+   * Decides, before parsing, whether a delivered file is skipped: returns why (it was audited in an
+   * earlier run, say), or undefined to audit it. The state store uses it for re-delivered files.
+   */
+  skipDelivered?: (file: { path: string; sha256: string }) => string | undefined;
+  /** Records of earlier runs still awaiting their counterpart (see CarriedRecords). */
+  carried?: CarriedRecords;
+}
+
+/** A delivered file `skipDelivered` left out, and why. */
+export interface SkippedInput {
+  file: string;
+  sha256: string;
+  reason: string;
 }
 
 export interface AuditResult {
@@ -34,6 +49,8 @@ export interface AuditResult {
   merchants: MerchantData[];
   /** Inputs that could not be read at all: the run completes, and exits 3. */
   unreadable: ManifestEntry[];
+  /** Delivered files skipped before parsing (`skipDelivered`). */
+  skipped?: SkippedInput[];
 }
 
 /**
@@ -47,7 +64,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const asOf = options.asOf ?? DateTime.fromJSDate(options.now ?? new Date()).setZone(config.timezone).toISODate()!;
   const generatedAt = generationTime(options, asOf, config.timezone);
   const knownFormats = PARSERS.map((p) => p.id);
-  const { inputs } = await loadInputs(options.files, knownFormats);
+  const { inputs, skipped } = skipDelivered(await loadInputs(options.files, knownFormats), options);
   const tLoaded = performance.now();
 
   const parsed: ParsedInput[] = [];
@@ -67,7 +84,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const tParsed = performance.now();
 
   const records = collect(parsed);
-  const { merchants, unknown } = buildMerchantData(records, config, calendar);
+  const carried = freshCarried(options.carried, records);
+  const { merchants, unknown } = buildMerchantData({ ...records, pos: [...records.pos, ...carried.pos] }, config, calendar);
+  joinCarriedDays(merchants, carried.acquirer, config, calendar);
+  const carriedPos = new Set(carried.pos);
   const roles = new Set<Role>(parsed.filter((p) => p.format !== '').map((p) => p.role));
   const tMatched = performance.now();
 
@@ -110,7 +130,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     period: periodOf(records),
     inputs: parsed.map(manifestEntry),
     roles: [...roles].sort(),
-    controlTotals: { bySource: parsed.filter((p) => p.format !== '').map(sourceTotals), byMerchant: merchants.map((m) => merchantTotals(m, findings)) },
+    controlTotals: {
+      bySource: parsed.filter((p) => p.format !== '').map(sourceTotals),
+      byMerchant: merchants.map((m) => merchantTotals(m, findings, carriedPos)),
+    },
     checks: checks.map((c) => ({ ...c, ok: c.declared === c.computed })),
     rules: ruleStatus,
     counts: countFindings(findings),
@@ -124,7 +147,28 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       rules: Math.round(tRules - tMatched),
     },
   };
-  return { findings, rejects, summary, merchants, unreadable };
+  return { findings, rejects, summary, merchants, unreadable, skipped };
+}
+
+/** Leaves out the delivered files `skipDelivered` declines, with a warning naming each once. */
+function skipDelivered(loaded: { inputs: InputFile[] }, options: AuditOptions): { inputs: InputFile[]; skipped: SkippedInput[] } {
+  const decide = options.skipDelivered;
+  if (!decide) return { inputs: loaded.inputs, skipped: [] };
+  const verdict = new Map<string, string | undefined>();
+  const skipped: SkippedInput[] = [];
+  const inputs = loaded.inputs.filter((input) => {
+    // An archive's entries share the archive's path and hash: one decision for all of them.
+    if (!verdict.has(input.delivered)) {
+      const reason = decide({ path: input.delivered, sha256: input.sha256 });
+      verdict.set(input.delivered, reason);
+      if (reason !== undefined) {
+        skipped.push({ file: input.delivered, sha256: input.sha256, reason });
+        options.warn?.(`skipped: ${input.delivered}: ${reason}`);
+      }
+    }
+    return verdict.get(input.delivered) === undefined;
+  });
+  return { inputs, skipped };
 }
 
 /**
@@ -301,7 +345,8 @@ function sourceTotals(p: ParsedInput): SourceTotals {
   return t;
 }
 
-function merchantTotals(m: MerchantData, findings: Finding[]): MerchantTotals {
+/** A merchant's control totals over this run's own records: carried POS records were counted when delivered. */
+function merchantTotals(m: MerchantData, findings: Finding[], carriedPos: ReadonlySet<PosSale>): MerchantTotals {
   const daily = new Map<string, { date: string; count: number; amountMinor: number; feeMinor: number }>();
   const acquirer = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
   for (const a of m.acquirer) {
@@ -330,7 +375,7 @@ function merchantTotals(m: MerchantData, findings: Finding[]): MerchantTotals {
   }
   const pos = { count: 0, amountMinor: 0 };
   for (const p of m.pos) {
-    if (!p.approved) continue;
+    if (!p.approved || carriedPos.has(p)) continue;
     pos.count++;
     pos.amountMinor += p.txnType === 'sale' || p.txnType === 'preauth-complete' ? p.amountMinor : -p.amountMinor;
   }
@@ -339,7 +384,8 @@ function merchantTotals(m: MerchantData, findings: Finding[]): MerchantTotals {
     merchantId: m.merchant.id,
     name: m.merchant.name,
     currency: m.acquirer[0]?.currency ?? m.pos[0]?.currency ?? m.bank[0]?.currency ?? 'CNY',
-    acquirers: [...new Set(m.acquirer.map((a) => a.payerName ?? a.format))].sort(),
+    // Who settles: the payer a file names, else the payer of the credits that paid its days, else its format.
+    acquirers: acquirerNames(m),
     acquirer,
     bank,
     pos,
@@ -347,6 +393,13 @@ function merchantTotals(m: MerchantData, findings: Finding[]): MerchantTotals {
     findings: own.length,
     atStakeMinor: own.reduce((s, f) => s + Math.abs(f.differenceMinor ?? 0), 0),
   };
+}
+
+function acquirerNames(m: MerchantData): string[] {
+  const named = new Set(m.acquirer.map((a) => a.payerName).filter((n): n is string => n !== undefined));
+  if (named.size === 0) for (const p of m.bankMatch.paid) if (p.credit.counterpartyName) named.add(p.credit.counterpartyName);
+  if (named.size === 0) for (const a of m.acquirer) named.add(a.format);
+  return [...named].sort();
 }
 
 function countFindings(findings: Finding[]): RunSummary['counts'] {

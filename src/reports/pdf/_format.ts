@@ -11,6 +11,17 @@ import { formatGrouped, minorDigits } from '../../model/money.js';
 import type { RuleStatus, RunSummary } from '../../model/summary.js';
 import type { OpenItem } from '../../rules/types.js';
 
+/**
+ * Orders strings by UTF-16 code units. localeCompare would follow the machine's locale and ICU
+ * version, and the same run must give the same bytes on any machine.
+ */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Luxon formats with the machine's locale by default; dates in a report must not depend on it. */
+const LUXON = { locale: 'en-US', numberingSystem: 'latn', outputCalendar: 'gregory' } as const;
+
 /** Shown in a cell that has no value, so an empty cell is never mistaken for a zero. */
 export const NONE = '—';
 
@@ -43,10 +54,30 @@ export function atStake(findings: readonly Finding[]): MoneyByCurrency {
   return out;
 }
 
+/**
+ * The transaction amounts the findings are about, per currency. For regulatory findings (二清,
+ * 跳码) the money routed or coded wrongly is the exposure, and such findings often carry no
+ * difference at all.
+ */
+export function amountInvolved(findings: readonly Finding[]): MoneyByCurrency {
+  const out: MoneyByCurrency = new Map();
+  for (const f of findings) {
+    if (f.amountMinor === undefined) continue;
+    out.set(f.currency, (out.get(f.currency) ?? 0) + Math.abs(f.amountMinor));
+  }
+  return out;
+}
+
 /** "12,345.60 元", or "12,345.60 元 + 80.00 EUR" for a mixed portfolio; "0.00 元" when nothing is at stake. */
 export function moneyText(sums: MoneyByCurrency, fallbackCurrency = 'CNY'): string {
   if (sums.size === 0) return `${money(0, fallbackCurrency)} ${unitOf(fallbackCurrency)}`;
   return [...sums].map(([currency, minor]) => `${money(minor, currency)} ${unitOf(currency)}`).join(' + ');
+}
+
+/** Money at stake for a column already headed with `currency`'s unit: no unit unless other currencies are mixed in. */
+export function stakeCell(sums: MoneyByCurrency, currency: string): string {
+  const only = sums.size === 0 || (sums.size === 1 && sums.has(currency));
+  return only ? money(sums.get(currency) ?? 0, currency) : moneyText(sums, currency);
 }
 
 /** Lowercase hex SHA-256 of the bytes, as printed on the cover next to the attachment. */
@@ -73,9 +104,9 @@ export const isRegulatory = (rule: string): boolean => (REGULATORY_RULES as read
 
 /** Titles for rules a run may report before their module exists in the catalog. */
 const FALLBACK_TITLES: Record<string, string> = {
-  'mcc-mismatch': '跳码（MCC 与商户类别不符）',
-  'unlicensed-payer': '二清（无证机构代收清算资金）',
-  'fee-above-regulation': '手续费高于监管上限',
+  'mcc-mismatch': '跳码（MCC 与合同不符）',
+  'unlicensed-payer': '二清（非持牌机构结算）',
+  'fee-above-regulation': '手续费超监管上限',
 };
 
 /** Rule titles by id: the run's own catalog first (summary.rules), then the regulatory fallbacks. */
@@ -84,12 +115,17 @@ export function ruleTitles(rules: readonly RuleStatus[]): (id: string) => string
   return (id) => byId.get(id) ?? FALLBACK_TITLES[id] ?? id;
 }
 
+/** A rule as listed in tables: its title, then its id for finding it in findings.csv and the docs. */
+export function ruleLabel(title: string, id: string): string {
+  return `${title} · ${id}`;
+}
+
 /** The order rules are listed in: regulatory first, then by the most severe finding, then id. */
 export function compareRules(a: { id: string; severity: Severity }, b: { id: string; severity: Severity }): number {
   return (
     Number(isRegulatory(b.id)) - Number(isRegulatory(a.id)) ||
     severityRank(b.severity) - severityRank(a.severity) ||
-    a.id.localeCompare(b.id)
+    byText(a.id, b.id)
   );
 }
 
@@ -102,7 +138,7 @@ export { SEVERITIES };
 
 /** "UTC+08:00" for the zone at a given date. */
 export function utcOffset(zone: string, date: string): string {
-  const dt = DateTime.fromISO(date, { zone });
+  const dt = DateTime.fromISO(date, { zone, ...LUXON });
   return dt.isValid ? `UTC${dt.toFormat('ZZ')}` : zone;
 }
 
@@ -115,7 +151,7 @@ export function periodText(summary: Pick<RunSummary, 'period' | 'timezone'>): st
 
 /** The generation time as written in summary.json, made readable, offset kept: "2026-12-01 23:59:59 +08:00". */
 export function generatedText(iso: string): string {
-  const dt = DateTime.fromISO(iso, { setZone: true });
+  const dt = DateTime.fromISO(iso, { setZone: true, ...LUXON });
   return dt.isValid ? dt.toFormat('yyyy-MM-dd HH:mm:ss ZZ') : iso;
 }
 
@@ -125,7 +161,7 @@ export function generatedText(iso: string): string {
  */
 export function localTime(iso: string | undefined, zone: string): string {
   if (!iso) return NONE;
-  const dt = DateTime.fromISO(iso, { setZone: true });
+  const dt = DateTime.fromISO(iso, { setZone: true, ...LUXON });
   if (!dt.isValid) return iso;
   const zoned = dt.setZone(zone);
   const plain = dt.toFormat('yyyy-MM-dd HH:mm:ss');
