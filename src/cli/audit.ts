@@ -2,6 +2,7 @@ import { AuditError, ErrorCode, ExitCode } from '../model/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../model/finding.js';
 import { runAudit, type AuditResult } from '../pipeline/audit.js';
 import { writeOutputs } from '../pipeline/outputs.js';
+import { auditWithStateFile, describeState } from '../pipeline/stateful-audit.js';
 import { loadConfig } from './load-config.js';
 
 export interface AuditCommandOptions {
@@ -20,8 +21,16 @@ export async function auditCommand(files: string[], opts: AuditCommandOptions, l
   }
   const failOn = parseFailOn(opts.failOn);
   const config = await loadConfig(opts.config);
-  const result = await runAudit({ config, files, asOf: opts.asOf, warn: log });
-  await writeOutputs(result, opts.out);
+  let result: AuditResult;
+  if (opts.state) {
+    // With a state store: re-delivered files skipped, open items carried, one commit (DESIGN.md section 7).
+    const outcome = await auditWithStateFile(opts.state, { config, files, asOf: opts.asOf, warn: log, out: { dir: opts.out, layout: 'flat' } });
+    result = outcome.result;
+    log(describeState(outcome, opts.state));
+  } else {
+    result = await runAudit({ config, files, asOf: opts.asOf, warn: log });
+    await writeOutputs(result, opts.out);
+  }
   log(describe(result, opts.out));
   return exitCodeOf(result, failOn);
 }

@@ -5,6 +5,7 @@ import { PARSERS } from '../parsers/index.js';
 import { TOOL } from '../pipeline/tool.js';
 import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
+import { historyCommand, scheduleCommand, type ScheduleCommandOptions } from './schedule.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -22,11 +23,29 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('audit settlement files and write findings, summary, rejects and PDF reports')
     .requiredOption('--config <file>', 'contract configuration (YAML or JSON)')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--state <db>', 'SQLite state store')
+    .option('--state <db>', 'SQLite state store: skip files already audited, carry open items to the next run')
     .option('--as-of <date>', 'audit as of this day (YYYY-MM-DD); default today')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists')
     .argument('<file...>', 'files, .zip/.gz archives or folders; FILE@FORMAT_ID forces a format')
     .action(async (files: string[], opts) => setExit(await auditCommand(files, opts, log)));
+
+  program
+    .command('schedule')
+    .description('audit the inbox on a cron schedule: inbox -> processing -> archive (or failed), one dated output folder per run')
+    .requiredOption('--config <file>', 'contract configuration (YAML or JSON)')
+    .requiredOption('--inbox <dir>', 'folder where settlement files are delivered')
+    .requiredOption('--out <dir>', 'output folder: <out>/<YYYY-MM-DD>[-N]/ per run, <out>/archive, <out>/failed')
+    .option('--cron <expr>', 'cron expression, in the contract time zone', '0 6 * * *')
+    .option('--state <db>', 'SQLite state store (default <out>/settle-audit.db)')
+    .option('--min-age <seconds>', 'leave files modified more recently than this for the next run', '5')
+    .action(async (opts: ScheduleCommandOptions) => setExit(await scheduleCommand(opts, log)));
+
+  program
+    .command('history')
+    .description('list the runs recorded in a state store, or with --open its open items')
+    .requiredOption('--state <db>', 'SQLite state store')
+    .option('--open', 'list the open items (awaiting settlement or credit, and overdue ones)')
+    .action((opts: { state: string; open?: boolean }) => setExit(historyCommand(opts, (line) => process.stdout.write(`${line}\n`))));
 
   program
     .command('demo')

@@ -1,6 +1,6 @@
 import { cleanCell, decode, guessDelimiter, splitCsvLine, splitLines } from './_text.js';
 import { headerScore, normaliseHeader } from './_headers.js';
-import type { Encoding } from './types.js';
+import type { Encoding, ParserInput } from './types.js';
 
 /** A data row of a delimited file, with its physical line number and raw text for rejects. */
 export interface TabularRow {
@@ -28,6 +28,25 @@ export interface TabularFile {
 const FOOTER = /^\s*[#＃]|^\s*"?(合计|总计|汇总|小计|总笔数|共\s*\d+\s*笔|交易总|收入合计|支出合计)/;
 
 /**
+ * Whether a (non-blank) line is a summary/footer line (合计, 总计, `#` comments) rather than a data
+ * row. Exported for the bulk partitioner, which must treat footers as readTabular does.
+ */
+export const isFooterLine = (raw: string): boolean => FOOTER.test(raw.replace(/^`/, ''));
+
+/**
+ * Original line numbers of byte buffers that hold selected lines of a larger file. Tabular parsers
+ * hand readTabular `input.bytes` alone, so `numberLines` registers `input.lineNumbers` here
+ * instead of every parser passing it on; a WeakMap, so nothing outlives the bytes.
+ */
+const originalLines = new WeakMap<Uint8Array, Uint32Array>();
+
+/** Makes `input.lineNumbers` (when given) the line numbers readTabular reports for `input.bytes`. */
+export function numberLines<I extends ParserInput>(input: I): I {
+  if (input.lineNumbers) originalLines.set(input.bytes, input.lineNumbers);
+  return input;
+}
+
+/**
  * Reads a delimited export: finds the header below any preamble (the first line within the first
  * 40 whose cells are mostly known header names), then splits every later line. Nothing is dropped:
  * each line is a row, a footer, a blank, or broken.
@@ -39,6 +58,7 @@ export function readTabular(
   minHeaderScore = 3,
 ): TabularFile | { headerLine: 0; lines: string[] } {
   const lines = splitLines(decode(bytes, encoding));
+  const numbers = originalLines.get(bytes);
   const wanted = new Set(explicitHeaders.map(normaliseHeader));
   let headerIndex = -1;
   let delimiter = ',';
@@ -61,13 +81,13 @@ export function readTabular(
   let blank = 0;
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const raw = lines[i] ?? '';
-    const line = i + 1;
+    const line = numbers?.[i] ?? i + 1;
     if (raw.trim() === '' || /^[,\t;|\s]*$/.test(raw)) {
       blank++;
       continue;
     }
     const split = splitCsvLine(raw, delimiter);
-    if (FOOTER.test(raw.replace(/^`/, ''))) {
+    if (isFooterLine(raw)) {
       footer.push({ line, raw, cells: (split ?? [raw]).map(cleanCell) });
       continue;
     }

@@ -24,6 +24,13 @@ export interface ParserInput {
    * whose checksum lives in a companion file (the UnionPay RD summary beside the ZM file).
    */
   readonly companions: ReadonlyMap<string, Uint8Array>;
+  /**
+   * When `bytes` holds selected lines of a larger file (the bulk path hands a parser one merchant's
+   * lines at a time), the delivered file's 1-based number of each line of `bytes`, so that records,
+   * rejects and checks still name the line a user can open. Absent: lines are numbered from 1.
+   * Line-oriented formats honour it (readTabular does, through `numberLines`).
+   */
+  readonly lineNumbers?: Uint32Array;
 }
 
 /** Information about a file as a whole, emitted once at the end of a parse. */

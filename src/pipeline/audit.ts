@@ -64,6 +64,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const asOf = options.asOf ?? DateTime.fromJSDate(options.now ?? new Date()).setZone(config.timezone).toISODate()!;
   const generatedAt = generationTime(options, asOf, config.timezone);
   const knownFormats = PARSERS.map((p) => p.id);
+  // Large acquirer/POS exports go to the bulk path: partitioned by merchant, audited in worker threads, in bounded memory.
+  const { planBulk, runBulkAudit } = await import('./bulk/index.js');
+  const bulk = await planBulk(options, knownFormats);
+  if (bulk) return runBulkAudit(bulk, options, { asOf, generatedAt, started });
   const { inputs, skipped } = skipDelivered(await loadInputs(options.files, knownFormats), options);
   const tLoaded = performance.now();
 

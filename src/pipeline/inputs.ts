@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AuditError, ErrorCode } from '../model/errors.js';
-import { DEFAULT_ARCHIVE_LIMITS, expandGzip, expandZip, isGzip, isZip, type ArchiveLimits } from './archive.js';
+import {
+  DEFAULT_ARCHIVE_LIMITS,
+  expandGzip,
+  expandZip,
+  expansionBudget,
+  isGzip,
+  isZip,
+  type ArchiveLimits,
+  type ExpansionBudget,
+} from './archive.js';
+import { hashFile, preflightBytes, preflightFile } from './preflight.js';
 
 /** One file to parse, after folders and archives are expanded. */
 export interface InputFile {
@@ -18,6 +28,12 @@ export interface InputFile {
   fromFolder: boolean;
   /** Files delivered beside this one (same archive or folder), by base name. */
   companions: Map<string, Uint8Array>;
+  /**
+   * Why this file cannot be read at all (refused by the preflight, an I/O error, a damaged archive
+   * entry); `bytes` is then empty. parseInput throws it, so the run records the file as unreadable
+   * (exit 3) and still audits the others.
+   */
+  refused?: AuditError;
 }
 
 export interface DeliveredFile {
@@ -41,7 +57,8 @@ export function splitForcedFormat(arg: string, knownFormats: readonly string[]):
 /**
  * Resolves the command line's FILE arguments into input files: folders are walked (sorted,
  * hidden files skipped), `.zip` and `.gz` expanded with limits, one level of nested archive
- * allowed (a daily delivery zip holding an Alipay `.csv.zip`), deeper nesting refused.
+ * allowed (a daily delivery zip holding an Alipay `.csv.zip`), deeper nesting refused. Every
+ * file, and every archive entry, passes the preflight before it is read whole.
  */
 export async function loadInputs(
   args: readonly string[],
@@ -63,15 +80,22 @@ export async function loadInputs(
     for (const p of paths) {
       let bytes: Uint8Array;
       try {
+        await preflightFile(p);
         bytes = await readFile(p);
       } catch (err) {
-        throw new AuditError(ErrorCode.INPUT_UNREADABLE, `${p}: cannot be read (${(err as Error).message})`, { file: p }, err);
+        const refusal =
+          err instanceof AuditError ? err : new AuditError(ErrorCode.INPUT_UNREADABLE, `${p}: cannot be read (${(err as Error).message})`, { file: p }, err);
+        const hash = await hashFile(p).catch(() => '');
+        delivered.push({ path: p, bytes: await stat(p).then((s) => s.size, () => 0), sha256: hash });
+        group.push(refusedInput(p, hash, p, format, refusal, info.isDirectory()));
+        continue;
       }
       const hash = sha256(bytes);
       delivered.push({ path: p, bytes: bytes.length, sha256: hash });
-      for (const f of expand(p, bytes, hash, format, limits, 0)) group.push({ ...f, fromFolder: info.isDirectory() });
+      const budget = expansionBudget(p, bytes.length, limits);
+      for (const f of await expand(p, bytes, hash, format, limits, budget, 0)) group.push({ ...f, fromFolder: info.isDirectory() });
     }
-    const companions = new Map(group.map((g) => [baseName(g.file), g.bytes]));
+    const companions = new Map(group.filter((g) => !g.refused).map((g) => [baseName(g.file), g.bytes]));
     for (const g of group) g.companions = companions;
     inputs.push(...group);
   }
@@ -80,20 +104,75 @@ export async function loadInputs(
 
 type Expanded = Omit<InputFile, 'fromFolder'>;
 
-function expand(name: string, bytes: Uint8Array, hash: string, format: string | undefined, limits: ArchiveLimits, depth: number): Expanded[] {
-  if (isZip(bytes) && !format && /\.zip$/i.test(name)) {
-    if (depth >= 2) throw new AuditError(ErrorCode.ARCHIVE_REFUSED, `${name}: archive refused: archives nested more than two deep`, { file: name });
-    const entries = expandZip(name, bytes, limits);
-    const out = entries.flatMap((e) => expand(`${name}!${e.name}`, e.bytes, hash, undefined, limits, depth + 1));
-    const companions = new Map(out.map((o) => [baseName(o.file), o.bytes]));
+function refusedInput(file: string, sha: string, delivered: string, format: string | undefined, refused: AuditError, fromFolder: boolean): InputFile {
+  return { file, bytes: new Uint8Array(0), sha256: sha, delivered, forcedFormat: format, fromFolder, companions: new Map(), refused };
+}
+
+/** How deep archives may nest: a delivery zip holding an Alipay `.csv.zip` is two; a third is refused. */
+const MAX_ARCHIVE_DEPTH = 2;
+
+/**
+ * The nesting rule, by bytes and name together: a zip is expanded when its name ends in `.zip`
+ * and no format is forced (an `.xlsx` is a zip that a parser reads; a forced format reads the
+ * bytes as they are); a gzip is always expanded (no parser reads gzip). Anything else is a file,
+ * and goes through the preflight. A third level of archive is refused, not guessed at.
+ */
+async function expand(
+  name: string,
+  bytes: Uint8Array,
+  hash: string,
+  format: string | undefined,
+  limits: ArchiveLimits,
+  budget: ExpansionBudget,
+  depth: number,
+): Promise<Expanded[]> {
+  const delivered = name.split('!')[0] ?? name;
+  const zip = isZip(bytes) && !format && /\.zip$/i.test(name);
+  if (zip || isGzip(bytes)) {
+    if (depth >= MAX_ARCHIVE_DEPTH) {
+      throw new AuditError(ErrorCode.ARCHIVE_REFUSED, `${name}: archive refused: archives nested more than ${MAX_ARCHIVE_DEPTH} deep`, { file: name });
+    }
+  }
+  // A damaged archive is one unreadable file, like a damaged CSV; a hostile one (ARCHIVE_REFUSED) stops the run.
+  const unreadable = (err: unknown) => {
+    if (err instanceof AuditError && err.code === ErrorCode.INPUT_UNREADABLE) return [refusedInput(name, hash, delivered, format, err, false)];
+    throw err;
+  };
+  if (zip) {
+    let entries;
+    try {
+      entries = await expandZip(name, bytes, limits, budget);
+    } catch (err) {
+      return unreadable(err);
+    }
+    const out: Expanded[] = [];
+    for (const e of entries) {
+      const entry = `${name}!${e.name}`;
+      if (e.error) out.push(refusedInput(entry, hash, delivered, undefined, e.error, false));
+      else out.push(...(await expand(entry, e.bytes, hash, undefined, limits, budget, depth + 1)));
+    }
+    const companions = new Map(out.filter((o) => !o.refused).map((o) => [baseName(o.file), o.bytes]));
     for (const o of out) o.companions = companions;
     return out;
   }
   if (isGzip(bytes)) {
-    if (depth >= 2) throw new AuditError(ErrorCode.ARCHIVE_REFUSED, `${name}: archive refused: archives nested more than two deep`, { file: name });
-    return expand(name.replace(/\.gz$/i, ''), expandGzip(name, bytes, limits), hash, format, limits, depth + 1);
+    let expanded;
+    try {
+      expanded = await expandGzip(name, bytes, limits, budget);
+    } catch (err) {
+      return unreadable(err);
+    }
+    return expand(name.replace(/\.gz$/i, ''), expanded, hash, format, limits, budget, depth + 1);
   }
-  return [{ file: name, bytes, sha256: hash, delivered: name.split('!')[0] ?? name, forcedFormat: format, companions: new Map() }];
+  if (depth > 0) {
+    // An archive's entry was never on disk: the preflight runs on its bytes in memory.
+    try {
+      preflightBytes(name, bytes);
+    } catch (err) {
+      return [refusedInput(name, hash, delivered, format, err as AuditError, false)];
+    }
+  }
+  return [{ file: name, bytes, sha256: hash, delivered, forcedFormat: format, companions: new Map() }];
 }
 
 async function walk(dir: string): Promise<string[]> {

@@ -1,14 +1,37 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { maskPansDeep } from '../model/pan.js';
 import { findingsCsv, rejectsCsv } from '../reports/csv.js';
 import { renderReports } from '../reports/index.js';
 import type { AuditResult } from './audit.js';
 
 /**
+ * Keys whose values the tool computed itself (hex hashes, ids): never card numbers, and a hex
+ * string can hold a digit run that passes the Luhn check, so they are left as they are.
+ */
+const COMPUTED_KEYS = new Set(['id', 'sha256', 'runId']);
+
+/**
+ * The result as outputs may show it: every card number in findings, rejects, the summary and the
+ * unreadable list masked to its first 6 and last 4 digits (DESIGN.md section 10). The PDFs are
+ * rendered from this too, so they cannot show what the JSON and CSV do not.
+ */
+export function maskedForOutput(result: AuditResult): AuditResult {
+  return {
+    ...result,
+    findings: maskPansDeep(result.findings, COMPUTED_KEYS),
+    rejects: maskPansDeep(result.rejects, COMPUTED_KEYS),
+    summary: maskPansDeep(result.summary, COMPUTED_KEYS),
+    unreadable: maskPansDeep(result.unreadable, COMPUTED_KEYS),
+  };
+}
+
+/**
  * Writes a run's output files. Each file is written under a temporary name and renamed into
  * place, so a crash never leaves a half-written file under its final name.
  */
-export async function writeOutputs(result: AuditResult, outDir: string): Promise<string[]> {
+export async function writeOutputs(unmasked: AuditResult, outDir: string): Promise<string[]> {
+  const result = maskedForOutput(unmasked);
   await mkdir(path.join(outDir, 'reports'), { recursive: true });
   const files: [string, Buffer | string][] = [
     ['findings.json', `${JSON.stringify(result.findings, null, 2)}\n`],

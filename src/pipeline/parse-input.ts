@@ -1,3 +1,4 @@
+import { maskPans } from '../model/pan.js';
 import type { ControlCheck, CanonicalRecord, Reject } from '../model/records.js';
 import type { FileInfo, ParseOptions } from '../parsers/types.js';
 import { detect } from './detect.js';
@@ -20,6 +21,7 @@ export interface ParsedInput {
 
 /** Detects and parses one input. Throws an AuditError only when the file cannot be read at all. */
 export function parseInput(input: InputFile, options: ParseOptions): ParsedInput {
+  if (input.refused) throw input.refused;
   const { parser, encoding } = detect(input.file, input.bytes, input.forcedFormat);
   const records: CanonicalRecord[] = [];
   const rejects: Reject[] = [];
@@ -31,7 +33,9 @@ export function parseInput(input: InputFile, options: ParseOptions): ParsedInput
         records.push({ role: event.role, record: event.record } as CanonicalRecord);
         break;
       case 'reject':
-        rejects.push(event.reject);
+        // A rejected row is copied out verbatim (rejects.csv, the unparseable-row finding): mask
+        // any card number in it here, once, before it reaches a rule, a report or a log.
+        rejects.push({ ...event.reject, raw: maskPans(event.reject.raw), reason: maskPans(event.reject.reason) });
         break;
       case 'check':
         checks.push(event.check);

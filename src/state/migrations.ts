@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import { AuditError, ErrorCode } from '../model/errors.js';
+
+/**
+ * The state store's schema, versioned in code. `PRAGMA user_version` holds the number of
+ * migrations applied; a migration is appended to this list, never edited once released, so a
+ * store written by any earlier version upgrades by running the ones it has not seen.
+ */
+export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
+  // 1: runs, delivered files, open items with the records they wait on, findings history, rate history.
+  (db) =>
+    db.exec(`
+      CREATE TABLE runs (
+        seq               INTEGER PRIMARY KEY,
+        run_id            TEXT    NOT NULL,
+        as_of             TEXT    NOT NULL,
+        started_at        TEXT    NOT NULL,
+        finished_at       TEXT    NOT NULL,
+        files_audited     INTEGER NOT NULL,
+        files_skipped     INTEGER NOT NULL,
+        files_unreadable  INTEGER NOT NULL,
+        findings          INTEGER NOT NULL,
+        new_findings      INTEGER NOT NULL,
+        resolved_findings INTEGER NOT NULL,
+        open_items        INTEGER NOT NULL,
+        closed_items      INTEGER NOT NULL,
+        output            TEXT
+      ) STRICT;
+
+      CREATE TABLE input_files (
+        sha256     TEXT    PRIMARY KEY,
+        name       TEXT    NOT NULL,
+        first_run  INTEGER NOT NULL REFERENCES runs(seq),
+        first_seen TEXT    NOT NULL
+      ) STRICT;
+
+      -- An item stays here after it closes: closed_run says when, closed_reason why.
+      CREATE TABLE open_items (
+        key           TEXT    PRIMARY KEY,
+        kind          TEXT    NOT NULL,
+        merchant_id   TEXT    NOT NULL,
+        reference     TEXT,
+        date          TEXT    NOT NULL,
+        currency      TEXT    NOT NULL,
+        amount_minor  INTEGER NOT NULL,
+        due           TEXT    NOT NULL,
+        status        TEXT    NOT NULL CHECK (status IN ('open', 'overdue', 'closed')),
+        finding_id    TEXT,
+        first_seen    TEXT    NOT NULL,
+        first_run     INTEGER NOT NULL REFERENCES runs(seq),
+        last_seen     TEXT    NOT NULL,
+        last_run      INTEGER NOT NULL REFERENCES runs(seq),
+        closed_run    INTEGER REFERENCES runs(seq),
+        closed_reason TEXT    CHECK (closed_reason IN ('settled', 'cancelled', 'expired')),
+        records       TEXT    NOT NULL
+      ) STRICT;
+      CREATE INDEX open_items_still_open ON open_items (merchant_id, date) WHERE closed_run IS NULL;
+
+      CREATE TABLE findings (
+        id           TEXT    PRIMARY KEY,
+        rule         TEXT    NOT NULL,
+        severity     TEXT    NOT NULL,
+        merchant_id  TEXT    NOT NULL,
+        first_seen   TEXT    NOT NULL,
+        first_run    INTEGER NOT NULL REFERENCES runs(seq),
+        last_seen    TEXT    NOT NULL,
+        last_run     INTEGER NOT NULL REFERENCES runs(seq),
+        resolved_on  TEXT,
+        resolved_run INTEGER REFERENCES runs(seq),
+        json         TEXT    NOT NULL
+      ) STRICT;
+
+      -- One row per merchant, month, card kind and run: a month builds up from its daily runs,
+      -- and a re-delivered file is skipped before it could be counted twice.
+      CREATE TABLE rate_history (
+        merchant_id  TEXT    NOT NULL,
+        month        TEXT    NOT NULL,
+        card_kind    TEXT    NOT NULL,
+        currency     TEXT    NOT NULL,
+        run          INTEGER NOT NULL REFERENCES runs(seq),
+        sales        INTEGER NOT NULL,
+        amount_minor INTEGER NOT NULL,
+        fee_minor    INTEGER NOT NULL,
+        PRIMARY KEY (merchant_id, month, card_kind, currency, run)
+      ) STRICT;
+    `),
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings a store up to SCHEMA_VERSION, each migration in its own transaction. The version is
+ * read again under the write lock, so two processes opening an old store at once migrate it once.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  if (version() > SCHEMA_VERSION) {
+    throw new AuditError(
+      ErrorCode.STATE,
+      `${file}: state schema version ${version()} was written by a newer settle-audit (this one reads up to ${SCHEMA_VERSION})`,
+      { file },
+    );
+  }
+  while (version() < SCHEMA_VERSION) {
+    db.transaction(() => {
+      const v = version();
+      if (v >= SCHEMA_VERSION) return;
+      MIGRATIONS[v]!(db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,401 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ContractConfig } from '../model/contract.js';
+import { AuditError, ErrorCode } from '../model/errors.js';
+import type { Finding } from '../model/finding.js';
+import type { CanonicalRecord } from '../model/records.js';
+import { crashPoint, CRASH_POINTS } from '../pipeline/_crash.js';
+import type { AuditResult } from '../pipeline/audit.js';
+import { monthlyRates } from '../rules/fee-rate-creep.js';
+import type { RateHistory } from '../rules/types.js';
+import type { CarryPlan, ItemKind, ItemState, ItemStatus } from './carry.js';
+import { migrate } from './migrations.js';
+
+/**
+ * The SQLite state store of daily operation (DESIGN.md section 7): runs, every delivered file by
+ * sha256, open items with the records they wait on, findings history, and monthly fee rates.
+ *
+ * One store is one file. WAL mode lets `settle-audit history` read while a run writes; a run holds
+ * the write lock from its first read to its single COMMIT (`beginRun`), which both keeps two audits
+ * from interleaving (across processes too: SQLite's lock dies with its process, so there is no stale
+ * lock to clean up) and makes a crash anywhere in the run leave the store exactly as it was.
+ */
+
+/** The store's file name when `--state` is not given to `schedule`: `<out>/settle-audit.db`. */
+export const DEFAULT_STATE_NAME = 'settle-audit.db';
+
+/** How long a reader or a migration waits for a writer's commit before giving up. */
+const BUSY_TIMEOUT_MS = 5000;
+
+const RUN_SELECT = `
+  SELECT seq, run_id AS runId, as_of AS asOf, started_at AS startedAt, finished_at AS finishedAt,
+         files_audited AS filesAudited, files_skipped AS filesSkipped, files_unreadable AS filesUnreadable,
+         findings, new_findings AS newFindings, resolved_findings AS resolvedFindings,
+         open_items AS openItems, closed_items AS closedItems, output
+    FROM runs`;
+
+/** A run as `settle-audit history` lists it. */
+export interface RunRow {
+  seq: number;
+  runId: string;
+  asOf: string;
+  startedAt: string;
+  finishedAt: string;
+  filesAudited: number;
+  filesSkipped: number;
+  filesUnreadable: number;
+  findings: number;
+  newFindings: number;
+  resolvedFindings: number;
+  /** Open items in the whole store after the run. */
+  openItems: number;
+  closedItems: number;
+  output: string | null;
+}
+
+/** An open item as `settle-audit history --open` lists it. */
+export interface OpenItemRow {
+  key: string;
+  kind: ItemKind;
+  merchantId: string;
+  reference: string | null;
+  date: string;
+  currency: string;
+  amountMinor: number;
+  due: string;
+  status: ItemStatus;
+  findingId: string | null;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A finding's history: the days it was first and last reported, and the day a later file settled it. */
+export interface FindingHistoryRow {
+  id: string;
+  rule: string;
+  merchantId: string;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedOn: string | null;
+}
+
+/** What a run commits. */
+export interface CommitInput {
+  result: AuditResult;
+  plan: CarryPlan;
+  config: ContractConfig;
+  startedAt: string;
+  finishedAt: string;
+  /** Where the run's outputs were published, when it wrote any. */
+  output?: string;
+}
+
+export interface OpenOptions {
+  /** Create the file (and its folder) when missing; `history` passes false. Default true. */
+  create?: boolean;
+}
+
+/** Tells a busy store (another run holds it) from other state errors. */
+export const isStateBusy = (err: unknown): boolean => err instanceof AuditError && err.code === ErrorCode.STATE && err.context.busy === true;
+
+/** An open state store: `open` it, `beginRun` for each run, read `runs`/`openItems`/`findings`, `close`. */
+export class StateStore {
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  /** Opens (or creates) a store and brings its schema up to date. */
+  static open(file: string, options: OpenOptions = {}): StateStore {
+    const create = options.create ?? true;
+    if (!create && !existsSync(file)) {
+      throw new AuditError(ErrorCode.USAGE, `--state: no state store at ${file}`, { file });
+    }
+    let db: Database.Database;
+    try {
+      if (create) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file, { fileMustExist: !create });
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('journal_mode = WAL');
+      // FULL: a committed run survives a power cut, not only a process crash.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+    } catch (err) {
+      if (err instanceof AuditError) throw err;
+      throw new AuditError(ErrorCode.STATE, `${file}: state store cannot be opened (${(err as Error).message})`, { file }, err);
+    }
+    return new StateStore(file, db);
+  }
+
+  /** Closes the file; a run still open is rolled back by SQLite. */
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Starts a run: takes the store's write lock at once (BEGIN IMMEDIATE, no waiting) and holds it
+   * until the run commits or rolls back. Throws a busy STATE error when another run holds it.
+   */
+  beginRun(): RunSession {
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new AuditError(ErrorCode.STATE, `${this.file}: another settle-audit run is using this state store`, { file: this.file, busy: true }, err);
+      }
+      throw new AuditError(ErrorCode.STATE, `${this.file}: cannot start a run (${(err as Error).message})`, { file: this.file }, err);
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    return new RunSession(this.db, this.file);
+  }
+
+  /** Runs, newest first. */
+  runs(limit = 1000): RunRow[] {
+    return this.db.prepare(`${RUN_SELECT} ORDER BY seq DESC LIMIT ?`).all(limit) as RunRow[];
+  }
+
+  /** Items still open (awaiting or overdue), oldest first. */
+  openItems(): OpenItemRow[] {
+    return this.db
+      .prepare(
+        `SELECT key, kind, merchant_id AS merchantId, reference, date, currency, amount_minor AS amountMinor, due, status,
+                finding_id AS findingId, first_seen AS firstSeen, last_seen AS lastSeen
+           FROM open_items WHERE closed_run IS NULL ORDER BY date, merchant_id, key`,
+      )
+      .all() as OpenItemRow[];
+  }
+
+  /** Findings history: every finding ever reported, with first and last seen and when it was resolved. */
+  findings(): FindingHistoryRow[] {
+    return this.db
+      .prepare(
+        `SELECT id, rule, merchant_id AS merchantId, first_seen AS firstSeen, last_seen AS lastSeen, resolved_on AS resolvedOn
+           FROM findings ORDER BY first_seen, id`,
+      )
+      .all() as FindingHistoryRow[];
+  }
+}
+
+/** A finding with the day it was first reported, as findings.json shows it when a state store is used. */
+export type TrackedFinding = Finding & { firstSeen: string };
+
+interface ItemRow {
+  key: string;
+  kind: ItemKind;
+  merchant_id: string;
+  reference: string | null;
+  date: string;
+  currency: string;
+  amount_minor: number;
+  due: string;
+  status: ItemStatus;
+  finding_id: string | null;
+  first_seen: string;
+  records: string;
+}
+
+/** One run's view of the store, inside the write transaction `StateStore.beginRun` opened. */
+export class RunSession {
+  private done = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+  ) {}
+
+  /** False once the run committed or rolled back. */
+  get active(): boolean {
+    return !this.done;
+  }
+
+  /** The run that first audited a delivered file with these bytes, if any. */
+  audited(sha256: string): { run: number; asOf: string; name: string } | undefined {
+    return this.db.prepare('SELECT first_run AS run, first_seen AS asOf, name FROM input_files WHERE sha256 = ?').get(sha256) as
+      | { run: number; asOf: string; name: string }
+      | undefined;
+  }
+
+  /** Every open item with its records, to feed back into this run. */
+  carriedItems(): ItemState[] {
+    const rows = this.db.prepare('SELECT * FROM open_items WHERE closed_run IS NULL ORDER BY key').all() as ItemRow[];
+    return rows.map((r) => ({
+      key: r.key,
+      kind: r.kind,
+      merchantId: r.merchant_id,
+      ...(r.reference !== null ? { reference: r.reference } : {}),
+      date: r.date,
+      currency: r.currency,
+      amountMinor: r.amount_minor,
+      due: r.due,
+      status: r.status,
+      ...(r.finding_id !== null ? { findingId: r.finding_id } : {}),
+      firstSeen: r.first_seen,
+      records: JSON.parse(r.records) as CanonicalRecord[],
+    }));
+  }
+
+  /** Effective fee rates of earlier months, for fee-rate-creep's trailing median. */
+  rateHistory(): RateHistory {
+    const rows = this.db
+      .prepare(
+        `SELECT merchant_id AS merchantId, card_kind AS cardKind, month, SUM(amount_minor) AS amount, SUM(fee_minor) AS fee
+           FROM rate_history GROUP BY merchant_id, card_kind, month HAVING SUM(amount_minor) > 0 ORDER BY month DESC`,
+      )
+      .all() as { merchantId: string; cardKind: string; month: string; amount: number; fee: number }[];
+    return {
+      previous(merchantId, cardKind, beforeMonth) {
+        // The same rounding as MonthlyRate.ppm, so a month compares with its own history exactly.
+        return rows
+          .filter((r) => r.merchantId === merchantId && r.cardKind === cardKind && r.month < beforeMonth)
+          .map((r) => Math.round((r.fee * 1_000_000) / r.amount));
+      },
+    };
+  }
+
+  /**
+   * Sets `firstSeen` on each finding: the day it was first reported, or `asOf` for a new one, so a
+   * finding still open on consecutive days keeps its id and its first-seen date.
+   */
+  trackFindings(findings: Finding[], asOf: string): TrackedFinding[] {
+    const get = this.db.prepare('SELECT first_seen FROM findings WHERE id = ?').pluck();
+    return findings.map((f) => {
+      const seen = get.get(f.id) as string | undefined;
+      return Object.assign(f, { firstSeen: seen !== undefined && seen < asOf ? seen : asOf });
+    });
+  }
+
+  /** Writes everything the run learnt and commits it, in one transaction. */
+  commit(input: CommitInput): RunRow {
+    this.assertActive();
+    const { result, plan } = input;
+    const asOf = result.summary.asOf;
+    const db = this.db;
+
+    const delivered = new Map<string, { name: string; readable: boolean }>();
+    for (const e of result.summary.inputs) {
+      const d = delivered.get(e.sha256) ?? { name: e.delivered, readable: false };
+      d.readable ||= e.error === undefined;
+      delivered.set(e.sha256, d);
+    }
+    const readable = [...delivered].filter(([, d]) => d.readable);
+
+    const seq = Number(
+      db
+        .prepare(
+          `INSERT INTO runs (run_id, as_of, started_at, finished_at, files_audited, files_skipped, files_unreadable,
+                             findings, new_findings, resolved_findings, open_items, closed_items, output)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?)`,
+        )
+        .run(
+          result.summary.runId,
+          asOf,
+          input.startedAt,
+          input.finishedAt,
+          readable.length,
+          result.skipped?.length ?? 0,
+          delivered.size - readable.length,
+          result.findings.length,
+          plan.closed.length,
+          input.output ?? null,
+        ).lastInsertRowid,
+    );
+
+    const addFile = db.prepare('INSERT OR IGNORE INTO input_files (sha256, name, first_run, first_seen) VALUES (?, ?, ?, ?)');
+    for (const [sha, d] of readable) addFile.run(sha, d.name, seq, asOf);
+
+    const upsertItem = db.prepare(
+      `INSERT INTO open_items (key, kind, merchant_id, reference, date, currency, amount_minor, due, status, finding_id,
+                               first_seen, first_run, last_seen, last_run, records)
+       VALUES (@key, @kind, @merchantId, @reference, @date, @currency, @amountMinor, @due, @status, @findingId,
+               @asOf, @seq, @asOf, @seq, @records)
+       ON CONFLICT (key) DO UPDATE SET
+         amount_minor = excluded.amount_minor, due = excluded.due, status = excluded.status, finding_id = excluded.finding_id,
+         last_seen = excluded.last_seen, last_run = excluded.last_run, records = excluded.records,
+         closed_run = NULL, closed_reason = NULL`,
+    );
+    for (const item of plan.open) {
+      upsertItem.run({
+        key: item.key,
+        kind: item.kind,
+        merchantId: item.merchantId,
+        reference: item.reference ?? null,
+        date: item.date,
+        currency: item.currency,
+        amountMinor: item.amountMinor,
+        due: item.due,
+        status: item.status,
+        findingId: item.findingId ?? null,
+        asOf,
+        seq,
+        records: JSON.stringify(item.records),
+      });
+    }
+    const closeItem = db.prepare(
+      `UPDATE open_items SET status = 'closed', closed_run = ?, closed_reason = ?, last_seen = ?, last_run = ?
+        WHERE key = ? AND closed_run IS NULL`,
+    );
+    for (const c of plan.closed) closeItem.run(seq, c.reason, asOf, seq, c.key);
+
+    const known = db.prepare('SELECT 1 FROM findings WHERE id = ?').pluck();
+    let newFindings = 0;
+    const upsertFinding = db.prepare(
+      `INSERT INTO findings (id, rule, severity, merchant_id, first_seen, first_run, last_seen, last_run, json)
+       VALUES (@id, @rule, @severity, @merchantId, @asOf, @seq, @asOf, @seq, @json)
+       ON CONFLICT (id) DO UPDATE SET
+         severity = excluded.severity, json = excluded.json,
+         first_seen = MIN(first_seen, excluded.first_seen),
+         last_seen = MAX(last_seen, excluded.last_seen), last_run = excluded.last_run,
+         resolved_on = NULL, resolved_run = NULL`,
+    );
+    for (const f of result.findings) {
+      if (known.get(f.id) === undefined) newFindings++;
+      upsertFinding.run({ id: f.id, rule: f.rule, severity: f.severity, merchantId: f.merchantId, asOf, seq, json: JSON.stringify(f) });
+    }
+    const reported = new Set(result.findings.map((f) => f.id));
+    const resolve = db.prepare('UPDATE findings SET resolved_on = ?, resolved_run = ? WHERE id = ? AND resolved_on IS NULL');
+    let resolved = 0;
+    for (const c of plan.closed) {
+      // An item that aged out was never settled: its finding stays unresolved.
+      if (c.findingId && c.reason !== 'expired' && !reported.has(c.findingId)) resolved += resolve.run(asOf, seq, c.findingId).changes;
+    }
+
+    const addRate = db.prepare(
+      `INSERT INTO rate_history (merchant_id, month, card_kind, currency, run, sales, amount_minor, fee_minor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const data of result.merchants) {
+      for (const g of monthlyRates(data, input.config)) {
+        addRate.run(data.merchant.id, g.month, g.cardKind, g.sales[0]?.currency ?? input.config.currency, seq, g.sales.length, g.amountMinor, g.feeMinor);
+      }
+    }
+
+    const openNow = db.prepare('SELECT COUNT(*) FROM open_items WHERE closed_run IS NULL').pluck().get() as number;
+    db.prepare('UPDATE runs SET new_findings = ?, resolved_findings = ?, open_items = ? WHERE seq = ?').run(newFindings, resolved, openNow, seq);
+    const row = db.prepare(`${RUN_SELECT} WHERE seq = ?`).get(seq) as RunRow;
+
+    crashPoint(CRASH_POINTS.STATE_COMMIT);
+    try {
+      db.exec('COMMIT');
+    } catch (err) {
+      this.rollback();
+      throw new AuditError(ErrorCode.STATE, `${this.file}: the run could not be committed (${(err as Error).message})`, { file: this.file }, err);
+    }
+    this.done = true;
+    return row;
+  }
+
+  /** Gives up the run: the store stays exactly as it was before it. Safe to call twice. */
+  rollback(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  private assertActive(): void {
+    if (this.done) throw new AuditError(ErrorCode.INTERNAL, `${this.file}: this run already committed or rolled back`, { file: this.file });
+  }
+}
