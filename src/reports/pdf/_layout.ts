@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Page layout shared by the PDF reports: an A4 document in the embedded Noto Sans SC font, written
  * top to bottom by a cursor, with sections (bookmarked), paragraphs, key-value blocks and tables
@@ -24,7 +25,16 @@ const FONT_FILES = {
   bold: require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf'),
 } as const;
 
+const REGULAR = 'NotoSansSC-Regular';
 const BOLD = 'NotoSansSC-Bold';
+
+let fontBytes: { regular: Buffer; bold: Buffer } | undefined;
+
+/** The font files, read once per process: a run renders one report per merchant. */
+function fonts(): { regular: Buffer; bold: Buffer } {
+  fontBytes ??= { regular: readFileSync(FONT_FILES.regular), bold: readFileSync(FONT_FILES.bold) };
+  return fontBytes;
+}
 
 export const COLORS = {
   text: '#101828',
@@ -140,8 +150,9 @@ export class ReportWriter {
       margins: { ...MARGIN },
       pdfVersion: '1.7',
       subset: 'PDF/A-3b',
-      // The default would be Helvetica, a standard font PDF/A forbids unembedded: start in Noto.
-      font: FONT_FILES.regular,
+      // No default font: pdfkit's would be Helvetica, a standard font PDF/A forbids unembedded.
+      // Noto is registered by name just below and selected before anything is drawn.
+      font: '',
       bufferPages: true,
       lang: 'zh-CN',
       displayTitle: true,
@@ -154,7 +165,11 @@ export class ReportWriter {
         ModDate: when,
       },
     });
-    this.doc.registerFont(BOLD, FONT_FILES.bold);
+    // Fonts are registered by name: pdfkit caches a registered font, while a font given as bytes
+    // would be parsed again at every switch between regular and bold.
+    this.doc.registerFont(REGULAR, fonts().regular);
+    this.doc.registerFont(BOLD, fonts().bold);
+    this.doc.font(REGULAR);
     // pdfkit's XMP packet carries the creation date but not the modification date; PDF/A wants
     // every date of the information dictionary mirrored there.
     const xmpDate = `${when.toISOString().split('.')[0]}Z`;
@@ -205,7 +220,7 @@ export class ReportWriter {
   }
 
   private style(s: TextStyle): void {
-    this.doc.font(s.bold ? BOLD : FONT_FILES.regular).fontSize(s.size ?? 9).fillColor(s.color ?? COLORS.text);
+    this.doc.font(s.bold ? BOLD : REGULAR).fontSize(s.size ?? 9).fillColor(s.color ?? COLORS.text);
   }
 
   /**
