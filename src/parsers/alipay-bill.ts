@@ -323,7 +323,8 @@ export const alipayBill = defineParser({
         kind: 'reject',
         reject: { file: input.file, line: 1, reason: 'no 支付宝交易号/账务流水号 header line found in the first 40 lines', raw: lines[0] ?? '' },
       };
-      yield { kind: 'info', info: { units: lines.length, nonDataUnits: Math.max(0, lines.length - 1) } };
+      // An empty file still has its rejected line 1, or the run's row accounting would not balance.
+      yield { kind: 'info', info: { units: Math.max(1, lines.length), nonDataUnits: Math.max(0, lines.length - 1) } };
       return;
     }
     const headers = (splitCsvLine(lines[headerAt] ?? '') ?? []).map((c) => norm(cleanCell(c)));

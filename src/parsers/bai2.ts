@@ -116,7 +116,11 @@ function skipFunds(fields: readonly string[], i: number): number {
   const funds = (fields[i] ?? '').toUpperCase();
   if (funds === 'V') return i + 3;
   if (funds === 'S') return i + 4;
-  if (funds === 'D') return i + 2 + 2 * (Number(fields[i + 1]) || 0);
+  // A damaged count (negative, fractional, huge) must not walk the index backwards: callers loop on it.
+  if (funds === 'D') {
+    const n = Number(fields[i + 1]);
+    return i + 2 + 2 * (Number.isSafeInteger(n) && n > 0 ? n : 0);
+  }
   return i + 1;
 }
 

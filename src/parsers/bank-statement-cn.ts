@@ -715,7 +715,8 @@ function* parseSpreadsheet(input: ParserInput): Generator<ParseEvent> {
     sheets = readSheets(input.bytes);
   } catch (e) {
     yield rejectEvent(input.file, 1, `spreadsheet could not be opened: ${(e as Error).message}`, '');
-    yield { kind: 'info', info: { units: 0, nonDataUnits: 0 } };
+    // The rejected workbook is the one unit, or the run's row accounting would not balance.
+    yield { kind: 'info', info: { units: 1, nonDataUnits: 0 } };
     return;
   }
   // The first sheet that has a statement header; the first sheet if none has (its rows then reject).

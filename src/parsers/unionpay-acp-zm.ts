@@ -452,7 +452,9 @@ export const unionpayAcpZm = defineParser({
         nonData -= Math.min(1, lines.length);
       }
       const merchantId = rd.merchantId ?? fromName?.merchantId;
-      yield { kind: 'info', info: { units: lines.length, nonDataUnits: nonData, variant: 'RD', ...(merchantId && { merchantId }) } };
+      // An empty RD file still has its rejected line 1, or the run's row accounting would not balance.
+      const units = rd.problem ? Math.max(1, lines.length) : lines.length;
+      yield { kind: 'info', info: { units, nonDataUnits: nonData, variant: 'RD', ...(merchantId && { merchantId }) } };
       return;
     }
     const fixed = kind === 'ZME' ? ZME_LAYOUT : ZM_LAYOUT;

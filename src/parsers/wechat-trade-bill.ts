@@ -305,7 +305,9 @@ function fundRow(row: Row, zone: string, sums: Sums): boolean {
 function figure(textValue: string, isCount: boolean, digits: number): ParsedAmount {
   if (isCount) {
     const m = /^(\d+)(?:\.0*)?$/.exec(textValue);
-    return m ? { ok: true, minor: Number(m[1]) } : { ok: false, reason: `expected a whole count, got "${textValue}"` };
+    // A count past 2^53 is not a count a bill can have, and would not compare exactly.
+    const count = m ? Number(m[1]) : NaN;
+    return Number.isSafeInteger(count) ? { ok: true, minor: count } : { ok: false, reason: `expected a whole count, got "${textValue}"` };
   }
   return parseAmount(textValue, digits);
 }
@@ -394,7 +396,8 @@ export const wechatTradeBill = defineParser({
         kind: 'reject',
         reject: { file: input.file, line: 1, reason: 'no WeChat bill header (交易时间…微信订单号, or 记账时间…资金流水单号) in the first 10 lines', raw: lines[0] ?? '' },
       };
-      yield { kind: 'info', info: { units: lines.length, nonDataUnits: Math.max(0, lines.length - 1) } };
+      // An empty file still has its rejected line 1, or the run's row accounting would not balance.
+      yield { kind: 'info', info: { units: Math.max(1, lines.length), nonDataUnits: Math.max(0, lines.length - 1) } };
       return;
     }
     const headerLine = lines[headerAt] ?? '';

@@ -12,7 +12,7 @@ import {
   type ArchiveLimits,
   type ExpansionBudget,
 } from './archive.js';
-import { hashFile, preflightBytes, preflightFile } from './preflight.js';
+import { checkContainer, hashFile, preflightBytes, preflightFile } from './preflight.js';
 
 /** One file to parse, after folders and archives are expanded. */
 export interface InputFile {
@@ -164,13 +164,13 @@ async function expand(
     }
     return expand(name.replace(/\.gz$/i, ''), expanded, hash, format, limits, budget, depth + 1);
   }
-  if (depth > 0) {
-    // An archive's entry was never on disk: the preflight runs on its bytes in memory.
-    try {
-      preflightBytes(name, bytes);
-    } catch (err) {
-      return [refusedInput(name, hash, delivered, format, err as AuditError, false)];
-    }
+  try {
+    // An archive's entry was never on disk: the preflight runs on its bytes in memory. A file
+    // from disk passed it already, but a spreadsheet's structure needs the whole file.
+    if (depth > 0) preflightBytes(name, bytes);
+    else checkContainer(name, bytes);
+  } catch (err) {
+    return [refusedInput(name, hash, delivered, format, err as AuditError, false)];
   }
   return [{ file: name, bytes, sha256: hash, delivered, forcedFormat: format, companions: new Map() }];
 }

@@ -1,8 +1,10 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { maskPansDeep } from '../model/pan.js';
+import { maskPans, maskPansDeep } from '../model/pan.js';
+import type { SourceRef } from '../model/records.js';
 import { findingsCsv, rejectsCsv } from '../reports/csv.js';
 import { renderReports } from '../reports/index.js';
+import type { MerchantData } from '../rules/types.js';
 import type { AuditResult } from './audit.js';
 
 /**
@@ -23,6 +25,32 @@ export function maskedForOutput(result: AuditResult): AuditResult {
     rejects: maskPansDeep(result.rejects, COMPUTED_KEYS),
     summary: maskPansDeep(result.summary, COMPUTED_KEYS),
     unreadable: maskPansDeep(result.unreadable, COMPUTED_KEYS),
+    merchants: result.merchants.map(maskedKeys),
+  };
+}
+
+/**
+ * A merchant's data with the keys the reports match against the masked summary masked the same
+ * way: its id, and the file of each record and statement (a bank export is often named after its
+ * account, a debit card number). Otherwise a merchant's report would not find its own files in
+ * the manifest. Records are copied only when their file name changes.
+ */
+function maskedKeys(m: MerchantData): MerchantData {
+  const names = new Map<string, string>();
+  const masked = (file: string) => {
+    let out = names.get(file);
+    if (out === undefined) names.set(file, (out = maskPans(file)));
+    return out;
+  };
+  const files = <T extends { source: SourceRef }>(records: T[]): T[] =>
+    records.some((r) => masked(r.source.file) !== r.source.file) ? records.map((r) => ({ ...r, source: { ...r.source, file: masked(r.source.file) } })) : records;
+  return {
+    ...m,
+    merchant: { ...m.merchant, id: maskPans(m.merchant.id) },
+    acquirer: files(m.acquirer),
+    bank: files(m.bank),
+    pos: files(m.pos),
+    statements: m.statements.map((s) => ({ ...s, file: masked(s.file) })),
   };
 }
 

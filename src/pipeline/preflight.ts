@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { AuditError, ErrorCode } from '../model/errors.js';
 import { looksBinary } from '../parsers/_text.js';
 
@@ -14,6 +17,11 @@ import { looksBinary } from '../parsers/_text.js';
  *
  * The scanner (`Preflight`) knows nothing about files, like a csv-parse core: `preflightFile`
  * feeds it from a read stream, `preflightBytes` from an archive entry already in memory.
+ *
+ * Spreadsheets (.xls, .xlsx) are not text and get no line bound; instead, once read whole, their
+ * container structure is checked and they are opened once in a child process
+ * (`containerProblem`, `spreadsheetProblem`), because the spreadsheet library can hang or abort
+ * the process on a damaged workbook.
  */
 
 /** Bounds of the preflight. */
@@ -287,8 +295,17 @@ export async function preflightFile(file: string, limits: PreflightLimits = DEFA
   return scan.detectedKind ?? 'text';
 }
 
-/** The preflight of bytes already in memory (an archive's entry). Same verdicts as `preflightFile`. */
-export function preflightBytes(file: string, bytes: Uint8Array, limits: PreflightLimits = DEFAULT_PREFLIGHT_LIMITS): PreflightKind {
+/**
+ * The preflight of bytes already in memory (an archive's entry, or a spreadsheet read whole).
+ * Same verdicts as `preflightFile`, and a spreadsheet container's structure is checked too
+ * (`containerProblem`), which needs the whole file.
+ */
+export function preflightBytes(
+  file: string,
+  bytes: Uint8Array,
+  limits: PreflightLimits = DEFAULT_PREFLIGHT_LIMITS,
+  spreadsheet: SpreadsheetLimits = DEFAULT_SPREADSHEET_LIMITS,
+): PreflightKind {
   const scan = new Preflight(limits);
   let refusal: string | undefined;
   for (let at = 0; at < bytes.length && !refusal; at += limits.chunkBytes) {
@@ -296,8 +313,218 @@ export function preflightBytes(file: string, bytes: Uint8Array, limits: Prefligh
     if (scan.detectedKind === 'container' || scan.detectedKind === 'xml') break;
   }
   refusal ??= scan.end();
+  if (!refusal && scan.detectedKind === 'container' && isSpreadsheetContainer(bytes)) refusal = containerProblem(bytes) ?? spreadsheetProblem(bytes, spreadsheet);
   if (refusal) throw refuse(file, refusal, bytes.length);
   return scan.detectedKind ?? 'text';
+}
+
+/**
+ * Throws INPUT_UNREADABLE naming the file when a zip or OLE2 container it hands to a parser is
+ * damaged (`containerProblem`) or cannot be opened safely (`spreadsheetProblem`); for a file whose
+ * head `preflightFile` already passed.
+ */
+export function checkContainer(file: string, bytes: Uint8Array, limits: SpreadsheetLimits = DEFAULT_SPREADSHEET_LIMITS): void {
+  if (!isSpreadsheetContainer(bytes)) return;
+  const problem = containerProblem(bytes) ?? spreadsheetProblem(bytes, limits);
+  if (problem) throw refuse(file, problem, bytes.length);
+}
+
+/** Bounds on opening a spreadsheet in the sandbox. */
+export interface SpreadsheetLimits {
+  readonly timeoutMs: number;
+  /** The child's V8 heap; the in-process parse of the same bytes then needs no more. */
+  readonly maxHeapMb: number;
+  /**
+   * Cells a sheet's declared range may span: the parser walks the whole range. A bank statement
+   * of 100,000 lines by 20 columns is 2 million; a damaged dimension record says 17 billion.
+   */
+  readonly maxCells: number;
+}
+
+export const DEFAULT_SPREADSHEET_LIMITS: SpreadsheetLimits = { timeoutMs: 30_000, maxHeapMb: 512, maxCells: 5_000_000 };
+
+/**
+ * The sandbox's program: reads the bytes from stdin, opens them with the options the
+ * bank-statement-cn parser uses (whole workbook, and the 64 KiB head its sniffer reads with
+ * sheetRows), and prints the largest declared sheet. A workbook the library rejects with an
+ * exception is not the sandbox's business (the parser turns that into a reject); only a crash,
+ * a hang or an absurd range is.
+ */
+const SANDBOX = `
+const XLSX = require(process.argv[1]);
+const bytes = require('node:fs').readFileSync(0);
+const options = { type: 'buffer', cellNF: true, cellDates: false, cellHTML: false };
+let cells = 0;
+for (const [data, rows] of [[bytes, 0], [bytes.subarray(0, ${DEFAULT_PREFLIGHT_LIMITS.headBytes}), 60]]) {
+  let wb;
+  try { wb = XLSX.read(data, { ...options, sheetRows: rows }); } catch { continue; }
+  for (const name of wb.SheetNames) {
+    const ref = wb.Sheets[name] && wb.Sheets[name]['!ref'];
+    if (!ref) continue;
+    const r = XLSX.utils.decode_range(ref);
+    cells = Math.max(cells, (r.e.r + 1) * (r.e.c + 1));
+  }
+}
+process.stdout.write(JSON.stringify({ cells }));
+`;
+
+let xlsxPath: string | undefined;
+
+/**
+ * Opens a spreadsheet in a child process first, with a heap bound and a time limit, and says why
+ * it must not be opened in this process: the xlsx package (SheetJS 0.18.5, the last on npm) can
+ * loop forever, exhaust the heap, or abort V8 outright ("invalid array length", which no
+ * try/catch and no worker thread survives) on a damaged workbook; the fuzz tests find such files
+ * in minutes. Called only for spreadsheets a parser would open, about one a run; costs a process
+ * start (~0.2 s).
+ */
+export function spreadsheetProblem(bytes: Uint8Array, limits: SpreadsheetLimits = DEFAULT_SPREADSHEET_LIMITS): string | undefined {
+  xlsxPath ??= createRequire(import.meta.url).resolve('xlsx');
+  const child = spawnSync(process.execPath, [`--max-old-space-size=${limits.maxHeapMb}`, '-e', SANDBOX, xlsxPath], {
+    input: bytes,
+    timeout: limits.timeoutMs,
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024,
+  });
+  if (child.error && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    return `the spreadsheet library did not finish opening it in ${limits.timeoutMs / 1000} s (a damaged workbook)`;
+  }
+  if (child.status !== 0) {
+    const why = child.signal ? `killed by ${child.signal}` : (child.stderr.split('\n').find((l) => /error/i.test(l)) ?? `exit ${child.status}`).trim();
+    return `the spreadsheet library crashed opening it (${why.slice(0, 200)}): a damaged workbook`;
+  }
+  let cells: number;
+  try {
+    cells = (JSON.parse(child.stdout) as { cells: number }).cells;
+  } catch {
+    return 'the spreadsheet library gave no answer opening it (a damaged workbook)';
+  }
+  if (cells > limits.maxCells) return `a sheet declares ${cells} cells (more than ${limits.maxCells}): a damaged dimension record`;
+  return undefined;
+}
+
+const u16 = (b: Uint8Array, o: number): number => (b[o] ?? 0) | ((b[o + 1] ?? 0) << 8);
+const u32 = (b: Uint8Array, o: number): number => (u16(b, o) | (u16(b, o + 2) << 16)) >>> 0;
+
+/**
+ * What is structurally wrong with a zip (an .xlsx) or an OLE2 compound file (an .xls) that a
+ * parser will hand to a spreadsheet library, or undefined. The xlsx package (SheetJS 0.18.5, the
+ * last on npm) loops forever on two kinds of damage the fuzz tests produce in seconds: a deflate
+ * stream that does not end (its own inflate), and a cycle in an OLE2 sector chain
+ * (get_sector_list). So, before any library sees the bytes: every zip entry is inflated here by
+ * zlib within its declared size, and checked against its CRC; every OLE2 sector chain is followed
+ * and must end. Gzip is not checked: the pipeline expands it itself, with limits.
+ */
+export function containerProblem(bytes: Uint8Array, maxExpandedBytes = 1024 ** 3): string | undefined {
+  if (!isSpreadsheetContainer(bytes)) return undefined;
+  return bytes[0] === 0x50 ? zipProblem(bytes, maxExpandedBytes) : oleProblem(bytes);
+}
+
+/** A zip (.xlsx) or OLE2 (.xls) head: what a spreadsheet library would be handed. */
+const isSpreadsheetContainer = (b: Uint8Array): boolean =>
+  (b[0] === 0x50 && b[1] === 0x4b) || (b[0] === 0xd0 && b[1] === 0xcf && b[2] === 0x11 && b[3] === 0xe0);
+
+/**
+ * Reads the zip the way SheetJS does (the last end-of-central-directory record, then each local
+ * header, whose sizes it trusts; APPNOTE 4.3.7, 4.3.12, 4.3.16) and inflates every entry with
+ * zlib, bounded by its declared size.
+ */
+function zipProblem(b: Uint8Array, maxExpandedBytes: number): string | undefined {
+  let eocd = -1;
+  for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 0xffff); i--) {
+    if (u32(b, i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return 'a damaged zip container: no end-of-central-directory record';
+  const count = u16(b, eocd + 10);
+  let p = u32(b, eocd + 16);
+  let total = 0;
+  for (let n = 0; n < count; n++) {
+    if (p + 46 > b.length || u32(b, p) !== 0x02014b50) return `a damaged zip container: central directory entry ${n + 1} is missing`;
+    const central = p;
+    const local = u32(b, p + 42);
+    p += 46 + u16(b, p + 28) + u16(b, p + 30) + u16(b, p + 32);
+    if (local + 30 > b.length || u32(b, local) !== 0x04034b50) return `a damaged zip container: entry ${n + 1} has no local header`;
+    const flags = u16(b, local + 6);
+    const method = u16(b, local + 8);
+    // With a data descriptor (bit 3) the local header's CRC and sizes are zero: the central
+    // directory has them.
+    const crc = u32(b, flags & 0x0008 ? central + 16 : local + 14);
+    const compressed = u32(b, flags & 0x0008 ? central + 20 : local + 18);
+    const size = u32(b, flags & 0x0008 ? central + 24 : local + 22);
+    const start = local + 30 + u16(b, local + 26) + u16(b, local + 28);
+    if (flags & 0x0001) return `entry ${n + 1} of the zip container is encrypted`;
+    if (compressed === 0xffffffff || size === 0xffffffff) return `entry ${n + 1} of the zip container is ZIP64, which the spreadsheet reader does not support`;
+    if (start + compressed > b.length) return `a damaged zip container: entry ${n + 1} is cut short`;
+    total += size;
+    if (total > maxExpandedBytes) return `the zip container expands to more than ${maxExpandedBytes} bytes`;
+    const data = b.subarray(start, start + compressed);
+    let out: Uint8Array;
+    if (method === 0) out = data;
+    else if (method === 8) {
+      try {
+        out = inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
+      } catch (err) {
+        return `a damaged zip container: entry ${n + 1} does not inflate to its declared ${size} bytes (${(err as Error).message})`;
+      }
+    } else return `entry ${n + 1} of the zip container uses compression method ${method}`;
+    if (out.length !== size) return `a damaged zip container: entry ${n + 1} inflates to ${out.length} bytes, ${size} declared`;
+    if ((crc32(out) >>> 0) !== crc) return `a damaged zip container: entry ${n + 1} fails its CRC-32 check`;
+  }
+  return undefined;
+}
+
+/**
+ * Follows every sector chain of an OLE2 compound file ([MS-CFB] 2.2 header, 2.3 FAT, 2.5 DIFAT)
+ * as SheetJS does, and refuses a chain that loops.
+ */
+function oleProblem(b: Uint8Array): string | undefined {
+  if (b.length < 512) return 'a damaged OLE2 (.xls) container: shorter than its 512-byte header';
+  const major = u16(b, 26);
+  const ssz = major === 4 ? 4096 : 512;
+  const sectors = Math.ceil(b.length / ssz) - 1;
+  const at = (sector: number) => (sector + 1) * ssz;
+  const fatSectors: number[] = [];
+  for (let i = 0; i < 109; i++) {
+    const s = u32(b, 76 + 4 * i);
+    if (s >= 0xfffffffa) break;
+    fatSectors.push(s);
+  }
+  // The DIFAT chain: each DIFAT sector lists FAT sectors and ends with the next DIFAT sector.
+  const seen = new Set<number>();
+  for (let d = u32(b, 68); d < sectors; d = u32(b, at(d) + ssz - 4)) {
+    if (seen.has(d)) return 'a damaged OLE2 (.xls) container: its DIFAT chain loops';
+    seen.add(d);
+    for (let i = 0; i < ssz / 4 - 1; i++) {
+      const s = u32(b, at(d) + 4 * i);
+      if (s >= 0xfffffffa) break;
+      fatSectors.push(s);
+    }
+  }
+  const perSector = ssz / 4;
+  const next = (j: number): number => {
+    const fat = fatSectors[Math.floor(j / perSector)];
+    if (fat === undefined || fat >= sectors) return -1;
+    const v = u32(b, at(fat) + 4 * (j % perSector));
+    return v < sectors ? v : -1;
+  };
+  // A chain is a walk along `next`; the FAT is a functional graph, so a loop anywhere is found
+  // by colouring: 1 = on the walk in progress, 2 = known to end.
+  const state = new Uint8Array(sectors);
+  for (let s = 0; s < sectors; s++) {
+    const walk: number[] = [];
+    let j = s;
+    while (j >= 0 && state[j] === 0) {
+      state[j] = 1;
+      walk.push(j);
+      j = next(j);
+    }
+    if (j >= 0 && state[j] === 1) return `a damaged OLE2 (.xls) container: the sector chain through sector ${j} loops`;
+    for (const w of walk) state[w] = 2;
+  }
+  return undefined;
 }
 
 /** The sha256 of a file, streamed: the manifest names a refused file by its hash too. */
