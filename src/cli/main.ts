@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { AuditError, ExitCode } from '../model/errors.js';
+import { maskPans } from '../model/pan.js';
 import { PARSERS } from '../parsers/index.js';
 import { TOOL } from '../pipeline/tool.js';
 import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
 import { historyCommand, scheduleCommand, type ScheduleCommandOptions } from './schedule.js';
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+// Log lines can quote file names and rows: card numbers in them are masked like in every output.
+const log = (line: string) => process.stderr.write(`${maskPans(line)}\n`);
 
 /** Builds the command line (DESIGN.md section 2). Each action sets the exit code it returns. */
 export function buildProgram(setExit: (code: number) => void): Command {

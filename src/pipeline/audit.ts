@@ -77,7 +77,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     try {
       parsed.push(parseInput(input, { timezone: config.timezone, currency: config.currency, columnMaps: config.columnMaps }));
     } catch (err) {
-      if (!(err instanceof AuditError) || (err.code !== ErrorCode.FORMAT_UNKNOWN && err.code !== ErrorCode.INPUT_UNREADABLE)) throw err;
+      const perFile: string[] = [ErrorCode.FORMAT_UNKNOWN, ErrorCode.INPUT_UNREADABLE, ErrorCode.ARCHIVE_REFUSED];
+      if (!(err instanceof AuditError) || !perFile.includes(err.code)) throw err;
       const entry = unreadableEntry(input, err.message);
       if (input.fromFolder) options.warn?.(`skipped: ${err.message}`);
       else unreadable.push(entry);

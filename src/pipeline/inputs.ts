@@ -130,12 +130,16 @@ async function expand(
   const zip = isZip(bytes) && !format && /\.zip$/i.test(name);
   if (zip || isGzip(bytes)) {
     if (depth >= MAX_ARCHIVE_DEPTH) {
-      throw new AuditError(ErrorCode.ARCHIVE_REFUSED, `${name}: archive refused: archives nested more than ${MAX_ARCHIVE_DEPTH} deep`, { file: name });
+      const err = new AuditError(ErrorCode.ARCHIVE_REFUSED, `${name}: archive refused: archives nested more than ${MAX_ARCHIVE_DEPTH} deep`, { file: name });
+      return [refusedInput(name, hash, delivered, format, err, false)];
     }
   }
-  // A damaged archive is one unreadable file, like a damaged CSV; a hostile one (ARCHIVE_REFUSED) stops the run.
+  // A damaged or hostile archive is one file that cannot be read, like a damaged CSV: it is
+  // reported (exit 3) and nothing of it is extracted, while the other inputs are still audited.
   const unreadable = (err: unknown) => {
-    if (err instanceof AuditError && err.code === ErrorCode.INPUT_UNREADABLE) return [refusedInput(name, hash, delivered, format, err, false)];
+    if (err instanceof AuditError && (err.code === ErrorCode.INPUT_UNREADABLE || err.code === ErrorCode.ARCHIVE_REFUSED)) {
+      return [refusedInput(name, hash, delivered, format, err, false)];
+    }
     throw err;
   };
   if (zip) {

@@ -139,9 +139,10 @@ describe('nesting, by rule', () => {
   it('a third level of archive is refused', async () => {
     const file = path.join(dir, 'deep.zip');
     await writeFile(file, buildZip([entry('level1.zip', buildZip([entry('level2.zip', csvZip)]))]));
-    const err = await refusal(loadInputs([file], []));
-    expect(err.code).toBe(ErrorCode.ARCHIVE_REFUSED);
-    expect(err.message).toBe(`${file}!level1.zip!level2.zip: archive refused: archives nested more than 2 deep`);
+    // The refused archive becomes one unreadable input; the run reports it and goes on with the rest.
+    const { inputs } = await loadInputs([file], []);
+    expect(inputs.map((i) => [i.file, i.refused?.code])).toEqual([[`${file}!level1.zip!level2.zip`, ErrorCode.ARCHIVE_REFUSED]]);
+    expect(inputs[0]!.refused!.message).toBe(`${file}!level1.zip!level2.zip: archive refused: archives nested more than 2 deep`);
   });
 
   it('a zip not named .zip inside an archive (an .xlsx) is a file, not an archive', async () => {
