@@ -1,0 +1,164 @@
+import { TextDecoder } from 'node:util';
+import { isFooterLine } from '../../parsers/_tabular.js';
+import { cleanCell, splitCsvLine } from '../../parsers/_text.js';
+import type { Encoding } from '../../parsers/types.js';
+
+/**
+ * Byte-level line work for the bulk path: finding line ends, a line's merchant-id cell and footer
+ * lines without decoding the file.
+ *
+ * Why this is safe on GBK: every byte of a multi-byte GBK/GB18030 character is ≥ 0x81 (lead) or
+ * ≥ 0x40 / 0x30–0x39 (trail), so LF, CR, `"`, `,`, TAB, `;` and `|` never occur inside a character
+ * (DESIGN.md section 3); the same holds for UTF-8, whose continuation bytes are ≥ 0x80. A
+ * decoder also never swallows an ASCII byte after an invalid sequence (WHATWG Encoding: the byte
+ * is prepended back to the stream), so lines found on bytes are the lines readTabular finds on text.
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKTICK = 0x60;
+const HASH = 0x23;
+const NONE = Number.MAX_SAFE_INTEGER;
+
+/** One physical line of a buffer: content [start, end), the terminator excluded. */
+export interface LineSpan {
+  start: number;
+  end: number;
+  /** Where the next line starts. */
+  next: number;
+}
+
+/**
+ * Walks the lines of a buffer as splitLines does (CRLF, LF or a lone CR end a line). It caches the
+ * next CR and quote positions, so a file without them costs one memchr for each, not one per line.
+ */
+export class LineWalker {
+  private nextCr = -1;
+  private nextQuote = -1;
+  private view: Buffer;
+
+  constructor(buf: Buffer, private readonly limit: number) {
+    this.view = buf.subarray(0, limit);
+  }
+
+  /**
+   * The line starting at `pos`, or null when the rest has no terminator (a partial line to carry
+   * over, or the last line of a file without a final newline). `atEnd`: `limit` is the end of the
+   * data, so a CR in the last byte ends a line rather than possibly starting a CRLF.
+   */
+  line(pos: number, atEnd: boolean): LineSpan | null {
+    const view = this.view;
+    const lf = view.indexOf(LF, pos);
+    if (this.nextCr !== NONE && this.nextCr < pos) {
+      const cr = view.indexOf(CR, pos);
+      this.nextCr = cr < 0 ? NONE : cr;
+    }
+    const lfAt = lf < 0 ? NONE : lf;
+    if (this.nextCr < lfAt) {
+      const cr = this.nextCr;
+      if (cr + 1 < this.limit) return { start: pos, end: cr, next: view[cr + 1] === LF ? cr + 2 : cr + 1 };
+      return atEnd ? { start: pos, end: cr, next: cr + 1 } : null;
+    }
+    if (lfAt !== NONE) return { start: pos, end: lfAt, next: lfAt + 1 };
+    return null;
+  }
+
+  /** Whether [start, end) holds a double quote. */
+  hasQuote(start: number, end: number): boolean {
+    if (this.nextQuote !== NONE && this.nextQuote < start) {
+      const q = this.view.indexOf(QUOTE, start);
+      this.nextQuote = q < 0 ? NONE : q;
+    }
+    return this.nextQuote < end;
+  }
+}
+
+/** How a bulk file's lines are keyed: found once from the file's head (see plan.ts). */
+export interface KeyPlan {
+  encoding: Encoding;
+  /** The delimiter as a character and as its byte. */
+  delimiter: string;
+  /** The merchant-id cell's index. */
+  merchantColumn: number;
+}
+
+const decoders = new Map<string, TextDecoder>();
+
+/**
+ * Decodes one line as the parser will see it inside a larger text: `ignoreBOM`, because a BOM
+ * is only stripped at the start of a file, never of a later line.
+ */
+export function decodeLine(bytes: Uint8Array, encoding: Encoding): string {
+  const label = encoding === 'binary' ? 'latin1' : encoding;
+  let d = decoders.get(label);
+  if (!d) {
+    d = new TextDecoder(label, { ignoreBOM: true });
+    decoders.set(label, d);
+  }
+  return d.decode(bytes);
+}
+
+/**
+ * The merchant-id cell of a line exactly as the tabular parsers read it:
+ * `cleanCell(splitCsvLine(line, delimiter)[column])`, or '' when the line has no such cell.
+ *
+ * Fast path, for lines without a quote: the cell is the bytes between two delimiters, and when
+ * those bytes are printable ASCII without a backtick, cleanCell would leave them as they are
+ * (nothing to trim, no backtick, no `="…"` guard without a quote), except for `-` and `--`,
+ * which it empties. Anything else is decoded and put through the parser's own helpers.
+ */
+export function merchantCell(buf: Buffer, span: LineSpan, quoted: boolean, plan: KeyPlan, delimiterByte: number): string {
+  if (!quoted) {
+    let cellStart = span.start;
+    for (let c = 0; c < plan.merchantColumn; c++) {
+      const d = buf.indexOf(delimiterByte, cellStart);
+      if (d < 0 || d >= span.end) return '';
+      cellStart = d + 1;
+    }
+    let cellEnd = buf.indexOf(delimiterByte, cellStart);
+    if (cellEnd < 0 || cellEnd > span.end) cellEnd = span.end;
+    let plain = true;
+    for (let i = cellStart; i < cellEnd; i++) {
+      const b = buf[i]!;
+      if (b < 0x21 || b > 0x7e || b === BACKTICK) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      const cell = buf.toString('latin1', cellStart, cellEnd);
+      return cell === '-' || cell === '--' ? '' : cell;
+    }
+    return cleanCell(decodeLine(buf.subarray(cellStart, cellEnd), plan.encoding));
+  }
+  const cells = splitCsvLine(decodeLine(buf.subarray(span.start, span.end), plan.encoding), plan.delimiter);
+  return cleanCell(cells?.[plan.merchantColumn] ?? '');
+}
+
+/**
+ * Whether a line is a summary/footer line for readTabular (`isFooterLine`). Footer words are
+ * Chinese and `#`/`＃`, so a line whose first non-blank byte is ASCII other than `#` (or a quote
+ * followed by ASCII) cannot be one and is not decoded: the common case of a data row costs a few
+ * byte reads. Blank lines never reach here as footers: readTabular tests blank first, and a footer
+ * word is not blank.
+ */
+export function isFooter(buf: Buffer, span: LineSpan, encoding: Encoding): boolean {
+  let i = span.start;
+  if (buf[i] === BACKTICK) i++;
+  while (i < span.end && (buf[i] === 0x20 || (buf[i]! >= 0x09 && buf[i]! <= 0x0d))) i++;
+  if (i >= span.end) return false;
+  const b = buf[i]!;
+  const maybe = b >= 0x80 || b === HASH || (b === QUOTE && i + 1 < span.end && buf[i + 1]! >= 0x80);
+  return maybe && isFooterLine(decodeLine(buf.subarray(span.start, span.end), encoding));
+}
+
+/** FNV-1a over a string's UTF-16 units: a merchant's bucket, the same in every thread. */
+export function bucketOf(key: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % buckets;
+}

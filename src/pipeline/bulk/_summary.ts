@@ -1,0 +1,166 @@
+import type { Finding } from '../../model/finding.js';
+import type { AcquirerTxn, BankEntry, CanonicalRecord, PosSale } from '../../model/records.js';
+import type { ManifestEntry, MerchantTotals, RunSummary, SourceTotals } from '../../model/summary.js';
+import type { MerchantData } from '../../rules/types.js';
+
+/**
+ * The run-summary arithmetic of audit.ts, split so that it can be done per partition and added
+ * up: source totals and merchant totals are sums, the period is a min and a max. These mirror the
+ * private helpers of audit.ts line for line; test/pipeline/parallel.test.ts holds the two paths'
+ * summaries equal, so a change to one that is not made to the other fails there.
+ */
+
+/** A file's source totals over some of its records (audit.ts `sourceTotals`, before the file's currency is known). */
+export function sourceTotalsOf(file: string, role: SourceTotals['role'], format: string, records: Iterable<CanonicalRecord>): SourceTotals {
+  const t: SourceTotals = { file, role, format, currency: '', count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0, creditMinor: 0, debitMinor: 0 };
+  for (const r of records) {
+    t.count++;
+    t.currency ||= r.record.currency;
+    if (r.role === 'acquirer') {
+      const signed = r.record.netMinor < 0 ? -r.record.amountMinor : r.record.amountMinor;
+      t.amountMinor += signed;
+      t.feeMinor += r.record.feeMinor;
+      t.netMinor += r.record.netMinor;
+    } else if (r.role === 'pos') {
+      if (r.record.approved) t.amountMinor += r.record.txnType === 'sale' || r.record.txnType === 'preauth-complete' ? r.record.amountMinor : -r.record.amountMinor;
+    } else if (r.record.direction === 'credit') t.creditMinor += r.record.amountMinor;
+    else t.debitMinor += r.record.amountMinor;
+  }
+  return t;
+}
+
+/** Adds two partial source totals of one file; `firstCurrency` is the currency of the file's first record. */
+export function addSourceTotals(a: SourceTotals, b: SourceTotals, firstCurrency: string): SourceTotals {
+  return {
+    ...a,
+    currency: firstCurrency,
+    count: a.count + b.count,
+    amountMinor: a.amountMinor + b.amountMinor,
+    feeMinor: a.feeMinor + b.feeMinor,
+    netMinor: a.netMinor + b.netMinor,
+    creditMinor: a.creditMinor + b.creditMinor,
+    debitMinor: a.debitMinor + b.debitMinor,
+  };
+}
+
+/** audit.ts `merchantTotals`, with `findings` and `atStakeMinor` left for the main thread, which has every finding. */
+export function merchantTotalsOf(m: MerchantData): MerchantTotals {
+  const daily = new Map<string, { date: string; count: number; amountMinor: number; feeMinor: number }>();
+  const acquirer = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
+  for (const a of m.acquirer) {
+    acquirer.count++;
+    acquirer.amountMinor += a.netMinor < 0 ? -a.amountMinor : a.amountMinor;
+    acquirer.feeMinor += a.feeMinor;
+    acquirer.netMinor += a.netMinor;
+    const date = a.txnTime.slice(0, 10);
+    const d = daily.get(date) ?? { date, count: 0, amountMinor: 0, feeMinor: 0 };
+    if (a.netMinor >= 0) {
+      d.count++;
+      d.amountMinor += a.amountMinor;
+      d.feeMinor += a.feeMinor;
+    }
+    daily.set(date, d);
+  }
+  const bank = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
+  for (const b of m.bank) {
+    if (b.direction === 'credit') {
+      bank.credits++;
+      bank.creditMinor += b.amountMinor;
+    } else {
+      bank.debits++;
+      bank.debitMinor += b.amountMinor;
+    }
+  }
+  const pos = { count: 0, amountMinor: 0 };
+  for (const p of m.pos) {
+    if (!p.approved) continue;
+    pos.count++;
+    pos.amountMinor += p.txnType === 'sale' || p.txnType === 'preauth-complete' ? p.amountMinor : -p.amountMinor;
+  }
+  return {
+    merchantId: m.merchant.id,
+    name: m.merchant.name,
+    currency: m.acquirer[0]?.currency ?? m.pos[0]?.currency ?? m.bank[0]?.currency ?? 'CNY',
+    // Who settles: the payer a file names, else the payer of the credits that paid its days, else its format.
+    acquirers: acquirerNames(m),
+    acquirer,
+    bank,
+    pos,
+    daily: [...daily.values()].sort((a, b) => a.date.localeCompare(b.date)),
+    findings: 0,
+    atStakeMinor: 0,
+  };
+}
+
+/** audit.ts `acquirerNames`. */
+function acquirerNames(m: MerchantData): string[] {
+  const named = new Set(m.acquirer.map((a) => a.payerName).filter((n): n is string => n !== undefined));
+  if (named.size === 0) for (const p of m.bankMatch.paid) if (p.credit.counterpartyName) named.add(p.credit.counterpartyName);
+  if (named.size === 0) for (const a of m.acquirer) named.add(a.format);
+  return [...named].sort();
+}
+
+/** Fills a merchant's findings count and money at stake from the run's findings (audit.ts `merchantTotals`). */
+export function withFindings(t: MerchantTotals, findings: readonly Finding[]): MerchantTotals {
+  const own = findings.filter((f) => f.merchantId === t.merchantId);
+  return { ...t, findings: own.length, atStakeMinor: own.reduce((s, f) => s + Math.abs(f.differenceMinor ?? 0), 0) };
+}
+
+/** The dates audit.ts `periodOf` looks at, as a min and a max. */
+export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSale[], bank: readonly BankEntry[]): { min?: string; max?: string } {
+  let min: string | undefined;
+  let max: string | undefined;
+  const see = (d: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return;
+    if (min === undefined || d < min) min = d;
+    if (max === undefined || d > max) max = d;
+  };
+  for (const a of acquirer) see(a.txnTime.slice(0, 10));
+  for (const p of pos) see(p.txnTime.slice(0, 10));
+  for (const b of bank) see(b.bookingDate);
+  return { min, max };
+}
+
+/** audit.ts `countFindings`. */
+export function countFindings(findings: readonly Finding[]): RunSummary['counts'] {
+  const byRule: Record<string, number> = {};
+  const bySeverity: Record<string, number> = {};
+  for (const f of findings) {
+    byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
+    bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  }
+  return { findings: findings.length, byRule, bySeverity };
+}
+
+/** The manifest line of a file (audit.ts `manifestEntry`). */
+export function manifestLine(p: {
+  file: string;
+  delivered: string;
+  sha256: string;
+  bytes: number;
+  format: string;
+  role: ManifestEntry['role'];
+  encoding: string;
+  variant?: string;
+  units: number;
+  rows: number;
+  rejects: number;
+  nonDataUnits: number;
+  error?: string;
+}): ManifestEntry {
+  return {
+    file: p.file,
+    delivered: p.delivered,
+    sha256: p.sha256,
+    bytes: p.bytes,
+    format: p.format || null,
+    role: p.format ? p.role : null,
+    encoding: p.format ? p.encoding : null,
+    ...(p.variant ? { variant: p.variant } : {}),
+    lines: p.units,
+    rows: p.rows,
+    rejects: p.rejects,
+    nonDataLines: p.nonDataUnits,
+    ...(p.format === '' ? { error: p.error } : {}),
+  };
+}

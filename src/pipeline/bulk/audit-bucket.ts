@@ -1,0 +1,279 @@
+import { chinaCalendar } from '../../model/calendar.js';
+import type { Finding } from '../../model/finding.js';
+import { maskPans } from '../../model/pan.js';
+import type { AcquirerTxn, BankEntry, CanonicalRecord, ControlCheck, PosSale, Reject } from '../../model/records.js';
+import { numberLines } from '../../parsers/_tabular.js';
+import { parserById } from '../../parsers/index.js';
+import type { FileInfo } from '../../parsers/types.js';
+import { RULES } from '../../rules/index.js';
+import type { OpenItem, RateHistory, StatementAccount } from '../../rules/types.js';
+import { buildMerchantData } from '../merchant-data.js';
+import type { BulkContext } from './_context.js';
+import { forEachLine, readChunk } from './_chunks.js';
+import { merchantCell } from './_lines.js';
+import { addPart } from './_merge.js';
+import { dateRange, merchantTotalsOf, sourceTotalsOf } from './_summary.js';
+import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
+
+/** One merchant key's lines of one bulk file, before they are parsed. */
+interface KeyLines {
+  /** Original line numbers. */
+  lines: number[];
+  /** [chunk, start, end] of each line's bytes. */
+  spans: [Buffer, number, number][];
+  bytes: number;
+}
+
+const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+
+/**
+ * Stage 2, in a worker: everything about the merchants of one bucket. Their lines are regrouped
+ * by merchant key, and each merchant in turn is parsed by the format's own parser (the file's
+ * header lines, the merchant's lines and the footers, with the original line numbers), joined
+ * with the small inputs' records of that merchant, matched (buildMerchantData) and audited by the
+ * merchant-scope rules, exactly as runAudit does for the whole run. Memory is that of one bucket's
+ * bytes and one merchant's records.
+ *
+ * In 'identity' mode (stage 3) the same merchants are read again and only the acquirer records of
+ * the asked terminals come back, for merchant-identity-drift, which looks across merchants.
+ */
+export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHistory): BucketResult {
+  const cpu = { read: 0, parse: 0, match: 0, rules: 0 };
+  let t = performance.now();
+  const wanted = task.keys ? new Set(task.keys) : undefined;
+  const byKey = new Map<string, Map<number, KeyLines>>();
+  let bytes = 0;
+  task.files.forEach((file, fileNo) => {
+    const delimiterByte = file.delimiter.charCodeAt(0);
+    for (const chunkRef of [...file.chunks].sort((a, b) => a.range - b.range)) {
+      const chunk = readChunk(chunkRef.source);
+      bytes += chunk.length;
+      const base = file.rangeBase[chunkRef.range] ?? 0;
+      // The next quote's position, looked up again only once passed: one search per chunk when there is none.
+      let nextQuote = -1;
+      forEachLine(chunk, (lineIndex, start, end) => {
+        if (nextQuote !== Number.MAX_SAFE_INTEGER && nextQuote < start) {
+          const q = chunk.indexOf(QUOTE, start);
+          nextQuote = q < 0 ? Number.MAX_SAFE_INTEGER : q;
+        }
+        const quoted = nextQuote < end;
+        const key = ctx.keyOf(merchantCell(chunk, { start, end, next: end }, quoted, file, delimiterByte));
+        if (wanted && !wanted.has(key)) return;
+        let files = byKey.get(key);
+        if (!files) {
+          files = new Map();
+          byKey.set(key, files);
+        }
+        let kl = files.get(fileNo);
+        if (!kl) {
+          kl = { lines: [], spans: [], bytes: 0 };
+          files.set(fileNo, kl);
+        }
+        kl.lines.push(base + lineIndex + 1);
+        kl.spans.push([chunk, start, end]);
+        kl.bytes += end - start + 1;
+      });
+    }
+  });
+  const small = new Map(task.small);
+  const keys = wanted ? [...wanted] : [...new Set([...byKey.keys(), ...small.keys()])];
+  keys.sort();
+  cpu.read += performance.now() - t;
+
+  const roles = new Set(task.roles);
+  const terminalsWanted = new Set(task.terminals ?? []);
+  const result: BucketResult = {
+    bucket: task.bucket,
+    parts: [],
+    findings: [],
+    open: [],
+    totals: [],
+    unknown: [],
+    terminals: [],
+    identity: [],
+    rows: 0,
+    bytes,
+    cpuMs: cpu,
+  };
+  const partsBySlot = new Map<number, FilePart>();
+
+  for (const key of keys) {
+    t = performance.now();
+    const parsed: { slot: number; records: CanonicalRecord[] }[] = [];
+    for (const [fileNo, kl] of byKey.get(key) ?? []) {
+      const file = task.files[fileNo]!;
+      // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unread.
+      if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
+      const { part, records } = parseLines(file, kl, ctx);
+      result.rows += kl.lines.length;
+      parsed.push({ slot: file.slot, records });
+      if (task.mode === 'audit') partsBySlot.set(file.slot, addPart(partsBySlot.get(file.slot), part));
+    }
+    cpu.parse += performance.now() - t;
+
+    t = performance.now();
+    const share = small.get(key) ?? { records: [], statements: [] };
+    const { run, slotOf } = joinInOrder(parsed, task.mode === 'identity' ? { records: share.records.filter((r) => r.role === 'acquirer'), statements: [] } : share);
+    const { merchants, unknown } = buildMerchantData(run, ctx.config, chinaCalendar);
+    cpu.match += performance.now() - t;
+
+    t = performance.now();
+    for (const u of unknown) result.unknown.push({ ...u, ...firstSeen(u, run, slotOf) });
+    for (const data of merchants) {
+      const merchant = ctx.order.get(data.merchant) ?? -1;
+      if (task.mode === 'identity') {
+        result.identity.push({ merchant, records: data.acquirer.filter((a) => a.terminalId !== undefined && terminalsWanted.has(a.terminalId)) });
+        continue;
+      }
+      RULES.forEach((rule, r) => {
+        if (rule.scope !== 'merchant' || rule.needs.some((n) => !roles.has(n))) return;
+        const open: OpenItem[] = [];
+        const found: Finding[] = rule.check({ data, config: ctx.config, calendar: chinaCalendar, asOf: task.asOf, roles, history, open });
+        for (const finding of found) result.findings.push({ rule: r, merchant, finding });
+        for (const item of open) result.open.push({ rule: r, merchant, item });
+      });
+      result.totals.push({ merchant, totals: merchantTotalsOf(data) });
+      const identities = new Map<string, Set<string>>();
+      for (const a of data.acquirer) {
+        if (a.terminalId === undefined) continue;
+        const set = identities.get(a.terminalId) ?? new Set<string>();
+        set.add(`${data.merchant.id}\u0001${a.merchantName ?? ''}\u0001${a.mcc ?? ''}`);
+        identities.set(a.terminalId, set);
+      }
+      for (const [terminal, set] of identities) result.terminals.push({ key, terminal, identities: [...set] });
+    }
+    cpu.rules += performance.now() - t;
+  }
+  result.parts = [...partsBySlot.values()];
+  return result;
+}
+
+/** A bulk file none of whose lines reached a bucket, parsed alone (its header and footers) for its info and checks. */
+export function parseFileAlone(file: BucketFile, ctx: BulkContext): FilePart {
+  return parseLines(file, { lines: [], spans: [], bytes: 0 }, ctx).part;
+}
+
+/**
+ * Parses one merchant's lines of one file with the file's own parser: the header lines first
+ * (so the parser finds the same header), then the lines, then the footers (so every partition
+ * emits the file's checks, whose computed side adds up across partitions; see _merge.ts).
+ */
+function parseLines(file: BucketFile, kl: KeyLines, ctx: BulkContext): { part: FilePart; records: CanonicalRecord[] } {
+  const parser = parserById(file.format);
+  if (!parser) throw new Error(`${file.file}: no parser "${file.format}"`);
+  const footerBytes = file.footers.reduce((s, f) => s + f.bytes.length + 1, 0);
+  const bytes = Buffer.allocUnsafe(file.head.length + kl.bytes + footerBytes);
+  const numbers = new Uint32Array(file.headLines + kl.lines.length + file.footers.length);
+  bytes.set(file.head, 0);
+  let at = file.head.length;
+  let n = 0;
+  for (; n < file.headLines; n++) numbers[n] = n + 1;
+  kl.spans.forEach(([chunk, start, end], i) => {
+    at += chunk.copy(bytes, at, start, end);
+    bytes[at++] = NEWLINE;
+    numbers[n++] = kl.lines[i]!;
+  });
+  for (const f of file.footers) {
+    bytes.set(f.bytes, at);
+    at += f.bytes.length;
+    bytes[at++] = NEWLINE;
+    numbers[n++] = f.line;
+  }
+
+  const records: CanonicalRecord[] = [];
+  const rejects: Reject[] = [];
+  const checks: ControlCheck[] = [];
+  let info: FileInfo = { units: 0, nonDataUnits: 0 };
+  const input = numberLines({ file: file.file, bytes, encoding: file.encoding, options: ctx.parseOptions, companions: new Map(), lineNumbers: numbers });
+  for (const event of parser.parse(input)) {
+    switch (event.kind) {
+      case 'record':
+        records.push({ role: event.role, record: event.record } as CanonicalRecord);
+        break;
+      case 'reject':
+        // As parseInput does: a rejected row is copied out verbatim, so card numbers are masked here.
+        rejects.push({ ...event.reject, raw: maskPans(event.reject.raw), reason: maskPans(event.reject.reason) });
+        break;
+      case 'check':
+        checks.push(event.check);
+        break;
+      case 'info':
+        info = event.info;
+        break;
+    }
+  }
+  const shared = file.headLines + file.footers.length;
+  const blank = info.nonDataUnits - shared;
+  if (info.units !== numbers.length || records.length + rejects.length + blank !== kl.lines.length) {
+    throw new Error(
+      `${file.file}: row accounting does not balance in a partition: ${records.length} rows + ${rejects.length} rejects + ${blank} blank ` +
+        `lines for ${kl.lines.length} lines given (parser ${file.format}, ${info.units} units)`,
+    );
+  }
+  let firstLine = Number.MAX_SAFE_INTEGER;
+  let lastLine = 0;
+  for (const r of records) {
+    firstLine = Math.min(firstLine, r.record.source.line);
+    lastLine = Math.max(lastLine, r.record.source.line);
+  }
+  const { min, max } = dateRange(
+    records.flatMap((r) => (r.role === 'acquirer' ? [r.record] : [])),
+    records.flatMap((r) => (r.role === 'pos' ? [r.record] : [])),
+    records.flatMap((r) => (r.role === 'bank' ? [r.record] : [])),
+  );
+  const part: FilePart = {
+    slot: file.slot,
+    lines: kl.lines.length,
+    records: records.length,
+    blank,
+    rejects,
+    checks,
+    info,
+    totals: sourceTotalsOf(file.file, parser.role, parser.id, records),
+    firstLine,
+    lastLine,
+    merchantIds: [...new Set(records.filter((r) => r.role !== 'bank').map((r) => ctx.keyOf((r.record as AcquirerTxn | PosSale).merchantId)))],
+    ...(min !== undefined ? { minDate: min, maxDate: max } : {}),
+  };
+  return { part, records };
+}
+
+/** A merchant's records of every input, in the order of the inputs, as runAudit's `collect` gives them. */
+function joinInOrder(parsed: { slot: number; records: CanonicalRecord[] }[], share: SmallShare) {
+  const bySlot = new Map<number, CanonicalRecord[]>();
+  for (const p of parsed) bySlot.set(p.slot, [...p.records]);
+  for (const r of share.records) {
+    const list = bySlot.get(r.slot) ?? [];
+    list.push({ role: r.role, record: r.record } as CanonicalRecord);
+    bySlot.set(r.slot, list);
+  }
+  const slotOf = new Map<object, number>();
+  const acquirer: AcquirerTxn[] = [];
+  const pos: PosSale[] = [];
+  const bank: BankEntry[] = [];
+  for (const slot of [...bySlot.keys()].sort((a, b) => a - b)) {
+    for (const r of bySlot.get(slot)!) {
+      slotOf.set(r.record, slot);
+      if (r.role === 'acquirer') acquirer.push(r.record);
+      else if (r.role === 'pos') pos.push(r.record);
+      else bank.push(r.record);
+    }
+  }
+  const statements: StatementAccount[] = share.statements;
+  return { run: { acquirer, pos, bank, statements }, slotOf };
+}
+
+/**
+ * Where an unknown merchant id was first seen (input slot, line), so that the main thread can put
+ * the run's unknown-merchant list in the order runAudit finds them.
+ */
+function firstSeen(
+  u: { role: string; merchantId: string; file: string },
+  run: { acquirer: AcquirerTxn[]; pos: PosSale[] },
+  slotOf: ReadonlyMap<object, number>,
+): { slot: number; firstLine: number } {
+  const list: (AcquirerTxn | PosSale)[] = u.role === 'acquirer' ? run.acquirer : u.role === 'pos' ? run.pos : [];
+  const record = list.find((r) => r.merchantId === u.merchantId && r.source.file === u.file);
+  return { slot: record ? (slotOf.get(record) ?? 0) : 0, firstLine: record?.source.line ?? 0 };
+}

@@ -1,0 +1,114 @@
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { BulkContext } from './_context.js';
+import { ChunkBuilder, type ChunkRef } from './_chunks.js';
+import { LineWalker, bucketOf, isFooter, merchantCell, type LineSpan } from './_lines.js';
+import type { PartitionResult, PartitionTask } from './types.js';
+
+/** Bytes read at a time. */
+const BLOCK = 8 * 1024 * 1024;
+
+/**
+ * Stage 1, in a worker: reads one newline-aligned byte range of a large tabular file and appends
+ * each line to its merchant's bucket, on raw bytes (no decoding but for the rare line that needs
+ * it, see _lines.ts). Footer lines are set aside: every partition parse of the file gets them.
+ * A spilling task writes its buckets to its own spill file whenever it holds more than
+ * `flushBytes`, so its memory stays bounded whatever the range size.
+ */
+export function partitionRange(task: PartitionTask, ctx: BulkContext): PartitionResult {
+  const delimiterByte = task.plan.delimiter.charCodeAt(0);
+  const builders = new Map<number, ChunkBuilder>();
+  const bucketByKey = new Map<string, number>();
+  const chunks: ChunkRef[] = [];
+  const footers: PartitionResult['footers'] = [];
+  let buffered = 0;
+  let spillFd: number | undefined;
+  let spillOffset = 0;
+
+  const flush = () => {
+    for (const [bucket, builder] of builders) {
+      if (builder.length === 0) continue;
+      if (task.spillPath === undefined) {
+        chunks.push({ bucket, range: task.range, source: { kind: 'memory', data: builder.take() } });
+        continue;
+      }
+      // Written out and the buffer reused: a spilling task allocates nothing per flush.
+      const data = builder.view();
+      spillFd ??= openSync(task.spillPath, 'w');
+      let written = 0;
+      while (written < data.length) written += writeSync(spillFd, data, written, data.length - written, spillOffset + written);
+      chunks.push({ bucket, range: task.range, source: { kind: 'file', path: task.spillPath, offset: spillOffset, length: data.length } });
+      spillOffset += data.length;
+      builder.clear();
+    }
+    buffered = 0;
+  };
+
+  // Room for a block and the partial line carried over from the previous one.
+  let buf = Buffer.allocUnsafe(2 * BLOCK);
+  let lineIndex = 0;
+  const fd = openSync(task.path, 'r');
+  try {
+    const take = (walker: LineWalker, span: LineSpan) => {
+      if (isFooter(buf, span, task.plan.encoding)) {
+        footers.push({ lineIndex, bytes: Uint8Array.prototype.slice.call(buf, span.start, span.end) });
+      } else {
+        const key = ctx.keyOf(merchantCell(buf, span, walker.hasQuote(span.start, span.end), task.plan, delimiterByte));
+        let bucket = bucketByKey.get(key);
+        if (bucket === undefined) {
+          bucket = bucketOf(key, task.buckets);
+          bucketByKey.set(key, bucket);
+        }
+        let builder = builders.get(bucket);
+        if (!builder) {
+          builder = new ChunkBuilder();
+          builders.set(bucket, builder);
+        }
+        builder.add(buf, span.start, span.end, lineIndex);
+        buffered += 8 + span.end - span.start;
+      }
+      lineIndex++;
+    };
+
+    // `filePos` is the file offset of buf[0]; `filled` bytes of buf hold data.
+    let filePos = task.start;
+    let filled = 0;
+    for (;;) {
+      if (filled === buf.length) {
+        // One line fills the buffer: grow it rather than cut the line.
+        const grown = Buffer.allocUnsafe(2 * buf.length);
+        buf.copy(grown, 0, 0, filled);
+        buf = grown;
+      }
+      const want = Math.min(buf.length - filled, BLOCK, task.end - (filePos + filled));
+      if (want > 0) {
+        const n = readSync(fd, buf, filled, want, filePos + filled);
+        if (n === 0) throw new Error(`${task.file}: file ends at byte ${filePos + filled}, before the planned ${task.end} (changed while read?)`);
+        filled += n;
+      }
+      const atEnd = filePos + filled >= task.end;
+      const walker = new LineWalker(buf, filled);
+      let p = 0;
+      for (let span = walker.line(p, atEnd); span; span = walker.line(p, atEnd)) {
+        take(walker, span);
+        p = span.next;
+      }
+      if (atEnd) {
+        if (p < filled) {
+          // Only the file's last line may lack a terminator; ranges are cut just after a newline.
+          if (!task.atEof) throw new Error(`${task.file}: byte range ${task.start}-${task.end} does not end at a line end`);
+          take(walker, { start: p, end: filled, next: filled });
+        }
+        break;
+      }
+      buf.copy(buf, 0, p, filled);
+      filePos += p;
+      filled -= p;
+      if (task.spillPath !== undefined && buffered >= task.flushBytes) flush();
+    }
+    flush();
+  } finally {
+    closeSync(fd);
+    if (spillFd !== undefined) closeSync(spillFd);
+  }
+  return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers };
+}

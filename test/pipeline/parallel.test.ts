@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseContract, type ContractConfig } from '../../src/model/contract.js';
+import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
+import { writeSampleSet } from '../../samples/write-bundled.js';
+
+/**
+ * The bulk path (partitioned, parallel) must find exactly what the single-threaded in-memory path
+ * finds: same findings, rejects, summary (durations aside) and unreadable inputs. The bundled
+ * samples are small, so the bulk path is forced on them through its environment settings, once
+ * with everything in memory and once spilled to disk in tiny byte ranges and many buckets (so
+ * that lines of one merchant are cut across ranges and spill chunks).
+ */
+
+const BUNDLED = 'samples/bundled';
+const SINGLE = { SETTLE_AUDIT_BULK_MIN_BYTES: 'off' };
+const BULK_MEMORY = { SETTLE_AUDIT_BULK_MIN_BYTES: '0', SETTLE_AUDIT_WORKERS: '2' };
+const BULK_SPILLED = {
+  SETTLE_AUDIT_BULK_MIN_BYTES: '0',
+  SETTLE_AUDIT_SPILL_BYTES: '0',
+  SETTLE_AUDIT_RANGE_BYTES: '3001',
+  SETTLE_AUDIT_BUCKET_BYTES: '2000',
+  SETTLE_AUDIT_WORKERS: '2',
+};
+
+let work: string;
+let bundled: { inputDir: string; config: ContractConfig; asOf: string };
+
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** What a user gets from a run, durations left out (they differ run to run). */
+function comparable(r: AuditResult) {
+  const { durationsMs: _durations, ...summary } = r.summary;
+  return { findings: r.findings, rejects: r.rejects, summary, unreadable: r.unreadable };
+}
+
+const audit = (env: Record<string, string>, config: ContractConfig, files: string[], asOf: string) =>
+  withEnv(env, () => runAudit({ config, files, asOf, warn: () => undefined }));
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'settle-audit-parallel-'));
+  // The committed set when present (npm run samples); otherwise the same set, generated here.
+  const dir = existsSync(path.join(BUNDLED, 'contracts.yaml')) ? BUNDLED : (await writeSampleSet(path.join(work, 'bundled'))).inputDir.replace(/\/input$/, '');
+  const expected = JSON.parse(await readFile(path.join(dir, 'expected-findings.json'), 'utf8')) as { asOf: string };
+  bundled = {
+    inputDir: path.join(dir, 'input'),
+    config: parseContract(await readFile(path.join(dir, 'contracts.yaml'), 'utf8'), 'contracts.yaml'),
+    asOf: expected.asOf,
+  };
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('bulk path on the bundled samples', () => {
+  let single: AuditResult;
+  beforeAll(async () => {
+    single = await audit(SINGLE, bundled.config, [bundled.inputDir], bundled.asOf);
+  });
+
+  it('is a run with findings of many rules, single-threaded', () => {
+    expect(single.summary.durationsMs.partition).toBeUndefined();
+    expect(Object.keys(single.summary.counts.byRule).length).toBeGreaterThan(10);
+  });
+
+  it.each([
+    ['in memory', BULK_MEMORY],
+    ['spilled, in 3 kB ranges and 2 kB buckets', BULK_SPILLED],
+  ])('finds exactly what the single-threaded path finds (%s)', async (_name, env) => {
+    const bulk = await audit(env, bundled.config, [bundled.inputDir], bundled.asOf);
+    expect(bulk.summary.durationsMs.partition).toBeDefined();
+    expect(comparable(bulk)).toEqual(comparable(single));
+  });
+});
+
+/**
+ * A harder input made here from the bundled samples: every acquirer file merged into one GBK
+ * file in time order (merchants interleaved, as a group's monthly export is), every POS journal
+ * into one UTF-8 file, in a folder with the bank statements, plus the lines a byte-level
+ * partitioner could get wrong: a quoted row, a padded merchant id, a merchant alias, an unknown
+ * merchant, blank lines, a `#` comment, LF, CRLF and lone-CR line ends, a 合计 footer that
+ * disagrees with the rows, and a last line without a newline.
+ */
+describe('bulk path on a merged month with awkward lines', () => {
+  const ALIAS = '1900000109';
+  let dir: string;
+  let config: ContractConfig;
+  let single: AuditResult;
+  let first: string;
+
+  beforeAll(async () => {
+    dir = path.join(work, 'merged');
+    await mkdir(path.join(dir, 'bank'), { recursive: true });
+    const raw = parseYaml(await readFile(path.join(bundled.inputDir, '..', 'contracts.yaml'), 'utf8')) as { merchants: { id: string; aliases?: string[] }[] };
+    first = raw.merchants[0]!.id;
+    raw.merchants[0]!.aliases = [...(raw.merchants[0]!.aliases ?? []), ALIAS];
+    config = parseContract(toYaml(raw), 'contracts.yaml');
+
+    const acquirer = await mergeRows(path.join(bundled.inputDir, 'acquirer'));
+    const rows = acquirer.rows;
+    const ofFirst = rows.map((r, i) => [r, i] as const).filter(([r]) => r.startsWith(`${first},`));
+    // An alias, a padded id, and a quoted merchant name on three of the first merchant's rows.
+    rows[ofFirst[2]![1]] = rows[ofFirst[2]![1]]!.replace(`${first},`, `${ALIAS},`);
+    rows[ofFirst[4]![1]] = rows[ofFirst[4]![1]]!.replace(`${first},`, `  ${first} ,`);
+    rows[ofFirst[6]![1]] = rows[ofFirst[6]![1]]!.replace(/^([^,]*),([^,]*),/, '$1,"$2",');
+    const unknown = rows[10]!.replace(/^[^,]*,/, '999999999999999,');
+    const body = [
+      ...rows.slice(0, 20).map((r) => `${r}\r\n`),
+      `${unknown}\r\n`,
+      '\r\n',
+      ',,,,\n',
+      '# 以下为补录交易\r\n',
+      ...rows.slice(20, 40).map((r) => `${r}\n`),
+      `${rows[40]}\r`,
+      ...rows.slice(41).map((r) => `${r}\r\n`),
+      `合计,${rows.length + 1}笔,,,,,,,,1.00,,,,,,,`,
+    ];
+    await writeFile(path.join(dir, 'acquirer_all_202610.csv'), iconv.encode(`${acquirer.header}\r\n${body.join('')}`, 'gbk'));
+
+    const pos = await mergeRows(path.join(bundled.inputDir, 'pos'));
+    await writeFile(path.join(dir, 'pos_all_202610.csv'), Buffer.from(`${pos.header}\n${pos.rows.join('\n')}\n`, 'utf8'));
+    for (const f of await readdir(path.join(bundled.inputDir, 'bank'))) {
+      await writeFile(path.join(dir, 'bank', f), await readFile(path.join(bundled.inputDir, 'bank', f)));
+    }
+    single = await audit(SINGLE, config, [dir], bundled.asOf);
+  });
+
+  it('holds the awkward lines the single-threaded path reads', () => {
+    expect(single.summary.unknownMerchants).toContainEqual(expect.objectContaining({ role: 'acquirer', merchantId: '999999999999999' }));
+    expect(single.findings.some((f) => f.rule === 'file-totals-mismatch')).toBe(true);
+    const file = single.summary.inputs.find((i) => i.file.endsWith('acquirer_all_202610.csv'))!;
+    expect(file.rows + file.rejects + file.nonDataLines).toBe(file.lines);
+    // The alias and padded rows count for the first merchant.
+    const totals = single.summary.controlTotals.byMerchant.find((m) => m.merchantId === first)!;
+    expect(totals.acquirer.count).toBeGreaterThan(6);
+  });
+
+  it.each([
+    ['in memory', BULK_MEMORY],
+    ['spilled, in 3 kB ranges and 2 kB buckets', BULK_SPILLED],
+    ['spilled, one worker', { ...BULK_SPILLED, SETTLE_AUDIT_WORKERS: '1' }],
+  ])('finds exactly what the single-threaded path finds (%s)', async (_name, env) => {
+    const bulk = await audit(env, config, [dir], bundled.asOf);
+    expect(bulk.summary.durationsMs.partition).toBeDefined();
+    expect(comparable(bulk)).toEqual(comparable(single));
+  });
+});
+
+/** The header and the data rows (footers left out) of every file in a folder, in time order. */
+async function mergeRows(folder: string): Promise<{ header: string; rows: string[] }> {
+  let header = '';
+  const rows: { key: string; row: string }[] = [];
+  for (const f of (await readdir(folder)).sort()) {
+    const bytes = await readFile(path.join(folder, f));
+    const text = isUtf8(bytes) ? bytes.toString('utf8') : iconv.decode(bytes, 'gbk');
+    const lines = text.split(/\r\n|\n/).filter((l) => l !== '');
+    header ||= lines[0]!;
+    for (const line of lines.slice(1)) {
+      if (line.startsWith('合计')) continue;
+      const time = /\d{4}-\d{2}-\d{2}(?:,| )\d{2}:\d{2}:\d{2}/.exec(line)?.[0] ?? '';
+      rows.push({ key: time.replace(',', ' '), row: line });
+    }
+  }
+  rows.sort((a, b) => a.key.localeCompare(b.key));
+  return { header, rows: rows.map((r) => r.row) };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
