@@ -163,6 +163,29 @@ describe('bulk path on a merged month with awkward lines', () => {
   });
 });
 
+/**
+ * A large file the preflight refuses only after the bulk path has partitioned it (a line longer
+ * than its 4 MiB bound, past the head it plans from): it must end up unreadable, as the in-memory
+ * path reports it, and the other files' findings must not keep its records.
+ */
+describe('bulk path with a file the preflight refuses late', () => {
+  it('reports it unreadable and audits the rest as the single-threaded path does', async () => {
+    const dir = path.join(work, 'refused');
+    await mkdir(dir, { recursive: true });
+    const acquirer = await mergeRows(path.join(bundled.inputDir, 'acquirer'));
+    const endless = `${acquirer.rows[3]!.replace(/,[^,]*$/, ',')}${'9'.repeat(5 * 1024 * 1024)}`;
+    const text = `${acquirer.header}\r\n${acquirer.rows.slice(0, 3).join('\r\n')}\r\n${endless}\r\n`;
+    const bad = path.join(dir, 'acquirer_extra.csv');
+    await writeFile(bad, iconv.encode(text, 'gbk'));
+    const files = [bundled.inputDir, bad];
+    const single = await audit(SINGLE, bundled.config, files, bundled.asOf);
+    expect(single.unreadable.map((u) => u.file)).toEqual([bad]);
+    const bulk = await audit(BULK_SPILLED, bundled.config, files, bundled.asOf);
+    expect(bulk.summary.durationsMs.partition).toBeDefined();
+    expect(comparable(bulk)).toEqual(comparable(single));
+  });
+});
+
 /** The header and the data rows (footers left out) of every file in a folder, in time order. */
 async function mergeRows(folder: string): Promise<{ header: string; rows: string[] }> {
   let header = '';

@@ -58,22 +58,31 @@ export class ChunkBuilder {
   }
 }
 
-/** Reads a chunk's bytes (from memory or its spill file). */
-export function readChunk(source: ChunkSource): Buffer {
-  if (source.kind === 'memory') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
-  const out = Buffer.allocUnsafe(source.length);
-  const fd = openSync(source.path, 'r');
-  try {
+/** Reads chunks' bytes (from memory or their spill files), keeping each spill file open until `close`. */
+export class ChunkReader {
+  private readonly fds = new Map<string, number>();
+
+  read(source: ChunkSource): Buffer {
+    if (source.kind === 'memory') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
+    let fd = this.fds.get(source.path);
+    if (fd === undefined) {
+      fd = openSync(source.path, 'r');
+      this.fds.set(source.path, fd);
+    }
+    const out = Buffer.allocUnsafe(source.length);
     let done = 0;
     while (done < source.length) {
       const n = readSync(fd, out, done, source.length - done, source.offset + done);
       if (n === 0) throw new Error(`${source.path}: spill file ends at ${source.offset + done}, expected ${source.length} bytes`);
       done += n;
     }
-  } finally {
-    closeSync(fd);
+    return out;
   }
-  return out;
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
 }
 
 /** Calls `fn(lineIndex, start, end)` for each line stored in a chunk. */

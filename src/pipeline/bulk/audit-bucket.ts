@@ -9,7 +9,7 @@ import { RULES } from '../../rules/index.js';
 import type { OpenItem, RateHistory, StatementAccount } from '../../rules/types.js';
 import { buildMerchantData } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
-import { forEachLine, readChunk } from './_chunks.js';
+import { ChunkReader, forEachLine } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
 import { dateRange, merchantTotalsOf, sourceTotalsOf } from './_summary.js';
@@ -44,38 +44,43 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
   const wanted = task.keys ? new Set(task.keys) : undefined;
   const byKey = new Map<string, Map<number, KeyLines>>();
   let bytes = 0;
-  task.files.forEach((file, fileNo) => {
-    const delimiterByte = file.delimiter.charCodeAt(0);
-    for (const chunkRef of [...file.chunks].sort((a, b) => a.range - b.range)) {
-      const chunk = readChunk(chunkRef.source);
-      bytes += chunk.length;
-      const base = file.rangeBase[chunkRef.range] ?? 0;
-      // The next quote's position, looked up again only once passed: one search per chunk when there is none.
-      let nextQuote = -1;
-      forEachLine(chunk, (lineIndex, start, end) => {
-        if (nextQuote !== Number.MAX_SAFE_INTEGER && nextQuote < start) {
-          const q = chunk.indexOf(QUOTE, start);
-          nextQuote = q < 0 ? Number.MAX_SAFE_INTEGER : q;
-        }
-        const quoted = nextQuote < end;
-        const key = ctx.keyOf(merchantCell(chunk, { start, end, next: end }, quoted, file, delimiterByte));
-        if (wanted && !wanted.has(key)) return;
-        let files = byKey.get(key);
-        if (!files) {
-          files = new Map();
-          byKey.set(key, files);
-        }
-        let kl = files.get(fileNo);
-        if (!kl) {
-          kl = { lines: [], spans: [], bytes: 0 };
-          files.set(fileNo, kl);
-        }
-        kl.lines.push(base + lineIndex + 1);
-        kl.spans.push([chunk, start, end]);
-        kl.bytes += end - start + 1;
-      });
-    }
-  });
+  const reader = new ChunkReader();
+  try {
+    task.files.forEach((file, fileNo) => {
+      const delimiterByte = file.delimiter.charCodeAt(0);
+      for (const chunkRef of [...file.chunks].sort((a, b) => a.range - b.range)) {
+        const chunk = reader.read(chunkRef.source);
+        bytes += chunk.length;
+        const base = file.rangeBase[chunkRef.range] ?? 0;
+        // The next quote's position, looked up again only once passed: one search per chunk when there is none.
+        let nextQuote = -1;
+        forEachLine(chunk, (lineIndex, start, end) => {
+          if (nextQuote !== Number.MAX_SAFE_INTEGER && nextQuote < start) {
+            const q = chunk.indexOf(QUOTE, start);
+            nextQuote = q < 0 ? Number.MAX_SAFE_INTEGER : q;
+          }
+          const quoted = nextQuote < end;
+          const key = ctx.keyOf(merchantCell(chunk, { start, end, next: end }, quoted, file, delimiterByte));
+          if (wanted && !wanted.has(key)) return;
+          let files = byKey.get(key);
+          if (!files) {
+            files = new Map();
+            byKey.set(key, files);
+          }
+          let kl = files.get(fileNo);
+          if (!kl) {
+            kl = { lines: [], spans: [], bytes: 0 };
+            files.set(fileNo, kl);
+          }
+          kl.lines.push(base + lineIndex + 1);
+          kl.spans.push([chunk, start, end]);
+          kl.bytes += end - start + 1;
+        });
+      }
+    });
+  } finally {
+    reader.close();
+  }
   const small = new Map(task.small);
   const keys = wanted ? [...wanted] : [...new Set([...byKey.keys(), ...small.keys()])];
   keys.sort();

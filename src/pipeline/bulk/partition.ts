@@ -5,7 +5,7 @@ import { LineWalker, bucketOf, isFooter, merchantCell, type LineSpan } from './_
 import type { PartitionResult, PartitionTask } from './types.js';
 
 /** Bytes read at a time. */
-const BLOCK = 8 * 1024 * 1024;
+const BLOCK = 4 * 1024 * 1024;
 
 /**
  * Stage 1, in a worker: reads one newline-aligned byte range of a large tabular file and appends

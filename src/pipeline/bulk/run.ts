@@ -45,7 +45,7 @@ type Slot = { kind: 'small'; input: InputFile } | { kind: 'bulk'; plan: FilePlan
 interface BulkFile {
   plan: FilePlan;
   sha256: string;
-  /** Why the preflight refused it, if it did. */
+  /** Why the preflight refused it, if it did (known after stage 2 has started). */
   refused?: string;
   ranges: PartitionResult[];
   footers: { line: number; bytes: Uint8Array }[];
@@ -56,8 +56,8 @@ interface BulkFile {
 }
 
 const MiB = 1024 * 1024;
-/** Stage-1 tasks write their buckets out when they hold this much. */
-const FLUSH_BYTES = 32 * MiB;
+/** Stage-1 tasks write their buckets out when they hold this much: a worker's stage-1 memory. */
+const FLUSH_BYTES = 8 * MiB;
 const MAX_BUCKETS = 4096;
 
 /**
@@ -65,9 +65,10 @@ const MAX_BUCKETS = 4096;
  *
  * 1. partition: workers cut each large file into newline-aligned byte ranges and append every
  *    line, undecoded, to its merchant's bucket (spilled to a temporary folder above a budget),
- *    while the main thread hashes and preflights the same files and parses the small ones;
+ *    while the main thread parses the small inputs;
  * 2. audit: one task per bucket parses each merchant's lines with the format's own parser,
- *    matches them with the small inputs' records of that merchant and runs the merchant rules;
+ *    matches them with the small inputs' records of that merchant and runs the merchant rules,
+ *    while the main thread hashes and preflights the large files;
  * 3. identity: the few merchants whose terminals changed identity are read again for
  *    merchant-identity-drift, which compares merchants;
  *
@@ -90,7 +91,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
   const pool = bulkPool(config, tuning.workers);
   const times: Record<string, number> = { load: Math.round(performance.now() - start.started) };
   try {
-    // Stage 1, with the main thread hashing and preflighting the same files meanwhile.
+    // Stage 1.
     let t = performance.now();
     const files = new Map<number, BulkFile>();
     const cut = await Promise.all(bulk.map(async ({ plan: file }) => ({ file, ranges: await rangesOf(file, tuning.rangeBytes ?? defaultRange(file.size, tuning.workers)) })));
@@ -119,75 +120,28 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
         return { file, ranges };
       }),
     );
-    const hashed = hashAndPreflight(bulk.map((s) => s.plan));
-    // Awaited below, after the partitions: marked handled now, so that a failure of the one while
-    // the other is awaited is not reported as an unhandled rejection.
     partitioned.catch(() => undefined);
-    hashed.catch(() => undefined);
     const smallParsed = await parseSmall(slots, config, options);
-    for (const { file, ranges } of await partitioned) {
-      const { sha256, refused } = (await hashed).get(file.slot)!;
-      files.set(file.slot, assemble(file, sha256, refused, ranges));
-    }
+    for (const { file, ranges } of await partitioned) files.set(file.slot, assemble(file, ranges));
     times.partition = Math.round(performance.now() - t);
 
-    // The small inputs' records, routed to the merchant keys they belong to.
+    // The main thread hashes and preflights the same files during stage 2, off the critical path:
+    // the stages need neither, only the manifest and a (rare) refusal do. Not during stage 1, whose
+    // workers it would slow down (stage 2 is a hundred times longer). Awaited after stage 2:
+    // marked handled now, so that its failure meanwhile is not an unhandled rejection.
+    const hashed = hashAndPreflight(bulk.map((s) => s.plan));
+    hashed.catch(() => undefined);
+
+    // Stage 2, with the small inputs' records routed to the merchant keys they belong to. A file
+    // the preflight refuses (a line longer than its bound) is left out and stage 2 run again
+    // without it: its records may have changed other files' matches.
     t = performance.now();
     const small = routeSmall(slots, smallParsed.parsed, ctx);
-    const roles = new Set<Role>();
-    slots.forEach((s, slot) => {
-      if (s.kind === 'small') {
-        const p = smallParsed.parsed.get(slot)!;
-        if (p.format !== '') roles.add(p.role);
-      } else if (!files.get(slot)!.refused) roles.add(s.plan.role);
-    });
-
-    // Stage 2: one task per bucket.
-    const byBucket = new Map<number, { files: BucketFile[]; shares: [string, SmallShare][]; bytes: number }>();
-    const entry = (b: number) => {
-      let e = byBucket.get(b);
-      if (!e) {
-        e = { files: [], shares: [], bytes: 0 };
-        byBucket.set(b, e);
-      }
-      return e;
-    };
-    for (const f of files.values()) {
-      if (f.refused) continue;
-      const chunksByBucket = new Map<number, BucketFile['chunks']>();
-      for (const r of f.ranges) {
-        for (const c of r.chunks) {
-          const list = chunksByBucket.get(c.bucket);
-          if (list) list.push(c);
-          else chunksByBucket.set(c.bucket, [c]);
-        }
-      }
-      for (const [b, chunks] of chunksByBucket) {
-        const e = entry(b);
-        e.files.push({ ...bucketFileOf(f), chunks });
-        e.bytes += chunks.reduce((n, c) => n + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0);
-      }
-    }
-    for (const [key, share] of small.shares) entry(bucketOf(key, buckets)).shares.push([key, share]);
-    const taskOf = (bucket: number, e: { files: BucketFile[]; shares: [string, SmallShare][] }, mode: BucketTask['mode'], extra: Partial<BucketTask> = {}): BucketTask => ({
-      bucket,
-      files: e.files,
-      small: e.shares,
-      roles: [...roles],
-      asOf: start.asOf,
-      mode,
-      ...extra,
-    });
-    const results = await Promise.all(
-      [...byBucket.entries()]
-        // Largest first: the last task to finish is a small one, so both workers stay busy to the end.
-        .sort((a, b) => b[1].bytes - a[1].bytes)
-        .map(async ([bucket, e]) => {
-          const result = await runBucket(pool, taskOf(bucket, e, 'audit'));
-          progress.advance('auditing', result.bytes, result.rows);
-          return result;
-        }),
-    );
+    const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf });
+    let { results, roles, byBucket, taskOf } = await stage2();
+    const hashes = await hashed;
+    for (const f of files.values()) Object.assign(f, hashes.get(f.plan.slot));
+    if ([...files.values()].some((f) => f.refused)) ({ results, roles, byBucket, taskOf } = await stage2());
     times.audit = Math.round(performance.now() - t);
     const cpu = { read: 0, parse: 0, match: 0, rules: 0 };
     for (const r of results) for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[k] += r.cpuMs[k];
@@ -228,6 +182,76 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     await pool.destroy();
     if (spillDir) await rm(spillDir, { recursive: true, force: true });
   }
+}
+
+interface StageInput {
+  slots: Slot[];
+  files: Map<number, BulkFile>;
+  smallParsed: SmallParsed;
+  small: SmallRouting;
+  buckets: number;
+  pool: Piscina;
+  progress: ReturnType<typeof progressBar>;
+  asOf: string;
+}
+
+type BucketEntry = { files: BucketFile[]; shares: [string, SmallShare][]; bytes: number };
+
+/** Stage 2: one task per bucket, over the files not refused. */
+async function auditStage(s: StageInput) {
+  const roles = new Set<Role>();
+  s.slots.forEach((slot, i) => {
+    if (slot.kind === 'small') {
+      const p = s.smallParsed.parsed.get(i)!;
+      if (p.format !== '') roles.add(p.role);
+    } else if (!s.files.get(i)!.refused) roles.add(slot.plan.role);
+  });
+  const byBucket = new Map<number, BucketEntry>();
+  const entry = (b: number) => {
+    let e = byBucket.get(b);
+    if (!e) {
+      e = { files: [], shares: [], bytes: 0 };
+      byBucket.set(b, e);
+    }
+    return e;
+  };
+  for (const f of s.files.values()) {
+    if (f.refused) continue;
+    const chunksByBucket = new Map<number, BucketFile['chunks']>();
+    for (const r of f.ranges) {
+      for (const c of r.chunks) {
+        const list = chunksByBucket.get(c.bucket);
+        if (list) list.push(c);
+        else chunksByBucket.set(c.bucket, [c]);
+      }
+    }
+    for (const [b, chunks] of chunksByBucket) {
+      const e = entry(b);
+      e.files.push({ ...bucketFileOf(f), chunks });
+      e.bytes += chunks.reduce((n, c) => n + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0);
+    }
+  }
+  for (const [key, share] of s.small.shares) entry(bucketOf(key, s.buckets)).shares.push([key, share]);
+  const taskOf = (bucket: number, e: BucketEntry, mode: BucketTask['mode'], extra: Partial<BucketTask> = {}): BucketTask => ({
+    bucket,
+    files: e.files,
+    small: e.shares,
+    roles: [...roles],
+    asOf: s.asOf,
+    mode,
+    ...extra,
+  });
+  const results = await Promise.all(
+    [...byBucket.entries()]
+      // Largest first: the last task to finish is a small one, so both workers stay busy to the end.
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .map(async ([bucket, e]) => {
+        const result = await runBucket(s.pool, taskOf(bucket, e, 'audit'));
+        s.progress.advance('auditing', result.bytes, result.rows);
+        return result;
+      }),
+  );
+  return { results, roles, byBucket, taskOf };
 }
 
 async function runBucket(pool: Piscina, task: BucketTask): Promise<BucketResult> {
@@ -294,7 +318,7 @@ async function hashAndPreflight(files: FilePlan[]): Promise<Map<number, { sha256
   return out;
 }
 
-function assemble(plan: FilePlan, sha256: string, refused: string | undefined, ranges: PartitionResult[]): BulkFile {
+function assemble(plan: FilePlan, ranges: PartitionResult[]): BulkFile {
   ranges.sort((a, b) => a.range - b.range);
   const rangeBase: number[] = [];
   const footers: BulkFile['footers'] = [];
@@ -304,7 +328,7 @@ function assemble(plan: FilePlan, sha256: string, refused: string | undefined, r
     for (const f of r.footers) footers.push({ line: base + f.lineIndex + 1, bytes: f.bytes });
     base += r.lines;
   }
-  return { plan, sha256, ...(refused ? { refused } : {}), ranges, footers, lines: base - plan.headLines, rangeBase };
+  return { plan, sha256: '', ranges, footers, lines: base - plan.headLines, rangeBase };
 }
 
 function bucketFileOf(f: BulkFile): Omit<BucketFile, 'chunks'> {

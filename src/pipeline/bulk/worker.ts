@@ -3,7 +3,6 @@ import { AuditError } from '../../model/errors.js';
 import type { ContractConfig } from '../../model/contract.js';
 import { noHistory } from '../../rules/types.js';
 import { bulkContext, type BulkContext } from './_context.js';
-import { auditBucket } from './audit-bucket.js';
 import { partitionRange } from './partition.js';
 import type { BucketResult, BucketTask, PartitionResult, PartitionTask, TaskOutcome } from './types.js';
 
@@ -42,9 +41,13 @@ export function partition(task: PartitionTask) {
   });
 }
 
-/** Stages 2 and 3. Bulk runs are stateless (plan.ts): no rate history. */
-export function audit(task: BucketTask): TaskOutcome<BucketResult> {
+/**
+ * Stages 2 and 3. Bulk runs are stateless (plan.ts): no rate history. The parsers and rules are
+ * loaded with the first such task, so that stage 1 starts without waiting for them.
+ */
+export async function audit(task: BucketTask): Promise<TaskOutcome<BucketResult>> {
   try {
+    const { auditBucket } = await import('./audit-bucket.js');
     return { ok: true, value: auditBucket(task, ctx(), noHistory) };
   } catch (err) {
     return failure(err);
