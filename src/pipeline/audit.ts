@@ -5,7 +5,7 @@ import { merchantIndex, type ContractConfig } from '../model/contract.js';
 import { AuditError, ErrorCode } from '../model/errors.js';
 import { compareFindings, type Finding } from '../model/finding.js';
 import type { AcquirerTxn, BankEntry, ControlCheck, PosSale, Reject, Role } from '../model/records.js';
-import type { ManifestEntry, MerchantTotals, RuleStatus, RunSummary, SourceTotals } from '../model/summary.js';
+import type { ManifestEntry, RuleStatus, RunSummary } from '../model/summary.js';
 import { PARSERS } from '../parsers/index.js';
 import { RULES } from '../rules/index.js';
 import { noHistory, type MerchantData, type OpenItem, type RateHistory, type StatementAccount } from '../rules/types.js';
@@ -14,6 +14,7 @@ import { loadInputs, type InputFile } from './inputs.js';
 import { buildMerchantData } from './merchant-data.js';
 import { parseInput, type ParsedInput } from './parse-input.js';
 import { TOOL } from './tool.js';
+import { merchantTotalsOf, sourceTotalsOf, withFindings } from './totals.js';
 
 export interface AuditOptions {
   config: ContractConfig;
@@ -136,8 +137,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     inputs: parsed.map(manifestEntry),
     roles: [...roles].sort(),
     controlTotals: {
-      bySource: parsed.filter((p) => p.format !== '').map(sourceTotals),
-      byMerchant: merchants.map((m) => merchantTotals(m, findings, carriedPos)),
+      bySource: parsed.filter((p) => p.format !== '').map((p) => sourceTotalsOf(p.file, p.role, p.format, p.records)),
+      byMerchant: merchants.map((m) => withFindings(merchantTotalsOf(m, carriedPos), findings)),
     },
     checks: checks.map((c) => ({ ...c, ok: c.declared === c.computed })),
     rules: ruleStatus,
@@ -319,92 +320,6 @@ function emptyParse(input: InputFile, entry: ManifestEntry): ParsedInput {
     },
     { error: entry.error },
   );
-}
-
-function sourceTotals(p: ParsedInput): SourceTotals {
-  const t: SourceTotals = {
-    file: p.file,
-    role: p.role,
-    format: p.format,
-    currency: '',
-    count: 0,
-    amountMinor: 0,
-    feeMinor: 0,
-    netMinor: 0,
-    creditMinor: 0,
-    debitMinor: 0,
-  };
-  for (const r of p.records) {
-    t.count++;
-    t.currency ||= r.record.currency;
-    if (r.role === 'acquirer') {
-      const signed = r.record.netMinor < 0 ? -r.record.amountMinor : r.record.amountMinor;
-      t.amountMinor += signed;
-      t.feeMinor += r.record.feeMinor;
-      t.netMinor += r.record.netMinor;
-    } else if (r.role === 'pos') {
-      if (r.record.approved) t.amountMinor += r.record.txnType === 'sale' || r.record.txnType === 'preauth-complete' ? r.record.amountMinor : -r.record.amountMinor;
-    } else if (r.record.direction === 'credit') t.creditMinor += r.record.amountMinor;
-    else t.debitMinor += r.record.amountMinor;
-  }
-  return t;
-}
-
-/** A merchant's control totals over this run's own records: carried POS records were counted when delivered. */
-function merchantTotals(m: MerchantData, findings: Finding[], carriedPos: ReadonlySet<PosSale>): MerchantTotals {
-  const daily = new Map<string, { date: string; count: number; amountMinor: number; feeMinor: number }>();
-  const acquirer = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
-  for (const a of m.acquirer) {
-    acquirer.count++;
-    acquirer.amountMinor += a.netMinor < 0 ? -a.amountMinor : a.amountMinor;
-    acquirer.feeMinor += a.feeMinor;
-    acquirer.netMinor += a.netMinor;
-    const date = a.txnTime.slice(0, 10);
-    const d = daily.get(date) ?? { date, count: 0, amountMinor: 0, feeMinor: 0 };
-    if (a.netMinor >= 0) {
-      d.count++;
-      d.amountMinor += a.amountMinor;
-      d.feeMinor += a.feeMinor;
-    }
-    daily.set(date, d);
-  }
-  const bank = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
-  for (const b of m.bank) {
-    if (b.direction === 'credit') {
-      bank.credits++;
-      bank.creditMinor += b.amountMinor;
-    } else {
-      bank.debits++;
-      bank.debitMinor += b.amountMinor;
-    }
-  }
-  const pos = { count: 0, amountMinor: 0 };
-  for (const p of m.pos) {
-    if (!p.approved || carriedPos.has(p)) continue;
-    pos.count++;
-    pos.amountMinor += p.txnType === 'sale' || p.txnType === 'preauth-complete' ? p.amountMinor : -p.amountMinor;
-  }
-  const own = findings.filter((f) => f.merchantId === m.merchant.id);
-  return {
-    merchantId: m.merchant.id,
-    name: m.merchant.name,
-    currency: m.acquirer[0]?.currency ?? m.pos[0]?.currency ?? m.bank[0]?.currency ?? 'CNY',
-    // Who settles: the payer a file names, else the payer of the credits that paid its days, else its format.
-    acquirers: acquirerNames(m),
-    acquirer,
-    bank,
-    pos,
-    daily: [...daily.values()].sort((a, b) => a.date.localeCompare(b.date)),
-    findings: own.length,
-    atStakeMinor: own.reduce((s, f) => s + Math.abs(f.differenceMinor ?? 0), 0),
-  };
-}
-
-function acquirerNames(m: MerchantData): string[] {
-  const named = new Set(m.acquirer.map((a) => a.payerName).filter((n): n is string => n !== undefined));
-  if (named.size === 0) for (const p of m.bankMatch.paid) if (p.credit.counterpartyName) named.add(p.credit.counterpartyName);
-  if (named.size === 0) for (const a of m.acquirer) named.add(a.format);
-  return [...named].sort();
 }
 
 function countFindings(findings: Finding[]): RunSummary['counts'] {

@@ -1,5 +1,5 @@
 import type { ControlCheck } from '../../model/records.js';
-import { addSourceTotals } from './_summary.js';
+import { addSourceTotals } from '../totals.js';
 import type { FilePart } from './types.js';
 
 const checkKey = (c: ControlCheck) => `${c.line}\u0000${c.name}\u0000${c.unit ?? ''}`;

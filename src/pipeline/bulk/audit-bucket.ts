@@ -12,7 +12,7 @@ import type { BulkContext } from './_context.js';
 import { ChunkReader, forEachLine } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
-import { dateRange, merchantTotalsOf, sourceTotalsOf } from './_summary.js';
+import { dateRange, merchantTotalsOf, sourceTotalsOf } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
 
 /** One merchant key's lines of one bulk file, before they are parsed. */

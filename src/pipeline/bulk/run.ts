@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +23,7 @@ import { progressBar } from '../progress.js';
 import { TOOL } from '../tool.js';
 import { bulkContext, type BulkContext } from './_context.js';
 import { addPart } from './_merge.js';
-import { countFindings, dateRange, manifestLine, sourceTotalsOf, withFindings } from './_summary.js';
+import { countFindings, dateRange, manifestLine, sourceTotalsOf, withFindings } from '../totals.js';
 import { parseFileAlone } from './audit-bucket.js';
 import { bucketOf } from './_lines.js';
 import type { BulkPlan } from './plan.js';
@@ -304,13 +303,25 @@ async function rangesOf(file: FilePlan, size: number): Promise<[number, number][
  */
 async function hashAndPreflight(files: FilePlan[]): Promise<Map<number, { sha256: string; refused?: string }>> {
   const out = new Map<number, { sha256: string; refused?: string }>();
+  // One buffer, read into again and again: a read stream's fresh buffer per chunk would pile up
+  // gigabytes of garbage faster than the main thread collects it.
+  const buf = Buffer.allocUnsafe(4 * MiB);
   for (const f of files) {
     const hash = createHash('sha256');
     const scan = new Preflight();
     let refusal: string | undefined;
-    for await (const chunk of createReadStream(f.path, { highWaterMark: 4 * MiB }) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      refusal ??= scan.push(chunk);
+    const fh = await open(f.path, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length);
+        if (bytesRead === 0) break;
+        const chunk = buf.subarray(0, bytesRead);
+        hash.update(chunk);
+        // The preflight holds on to the first chunks until it has seen the head: give it a copy of those.
+        refusal ??= scan.push(scan.detectedKind === undefined ? Buffer.from(chunk) : chunk);
+      }
+    } finally {
+      await fh.close();
     }
     refusal ??= scan.end();
     out.set(f.slot, { sha256: hash.digest('hex'), ...(refusal ? { refused: `${f.file}: refused: ${refusal} (file of ${f.size} bytes)` } : {}) });

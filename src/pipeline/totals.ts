@@ -1,16 +1,15 @@
-import type { Finding } from '../../model/finding.js';
-import type { AcquirerTxn, BankEntry, CanonicalRecord, PosSale } from '../../model/records.js';
-import type { ManifestEntry, MerchantTotals, RunSummary, SourceTotals } from '../../model/summary.js';
-import type { MerchantData } from '../../rules/types.js';
+import type { Finding } from '../model/finding.js';
+import type { AcquirerTxn, BankEntry, CanonicalRecord, PosSale } from '../model/records.js';
+import type { ManifestEntry, MerchantTotals, RunSummary, SourceTotals } from '../model/summary.js';
+import type { MerchantData } from '../rules/types.js';
 
 /**
- * The run-summary arithmetic of audit.ts, split so that it can be done per partition and added
- * up: source totals and merchant totals are sums, the period is a min and a max. These mirror the
- * private helpers of audit.ts line for line; test/pipeline/parallel.test.ts holds the two paths'
- * summaries equal, so a change to one that is not made to the other fails there.
+ * The run summary's control totals, shared by the in-memory run (audit.ts) and the parallel path,
+ * which computes them per partition and adds them up: source totals and merchant totals are sums,
+ * the period is a min and a max.
  */
 
-/** A file's source totals over some of its records (audit.ts `sourceTotals`, before the file's currency is known). */
+/** A file's source totals over some (or all) of its records. */
 export function sourceTotalsOf(file: string, role: SourceTotals['role'], format: string, records: Iterable<CanonicalRecord>): SourceTotals {
   const t: SourceTotals = { file, role, format, currency: '', count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0, creditMinor: 0, debitMinor: 0 };
   for (const r of records) {
@@ -43,8 +42,11 @@ export function addSourceTotals(a: SourceTotals, b: SourceTotals, firstCurrency:
   };
 }
 
-/** audit.ts `merchantTotals`, with `findings` and `atStakeMinor` left for the main thread, which has every finding. */
-export function merchantTotalsOf(m: MerchantData): MerchantTotals {
+/**
+ * A merchant's control totals, with `findings` and `atStakeMinor` left to `withFindings` once every
+ * finding is known. POS records carried from earlier runs (`carriedPos`) were counted when delivered.
+ */
+export function merchantTotalsOf(m: MerchantData, carriedPos: ReadonlySet<PosSale> = new Set()): MerchantTotals {
   const daily = new Map<string, { date: string; count: number; amountMinor: number; feeMinor: number }>();
   const acquirer = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
   for (const a of m.acquirer) {
@@ -73,7 +75,7 @@ export function merchantTotalsOf(m: MerchantData): MerchantTotals {
   }
   const pos = { count: 0, amountMinor: 0 };
   for (const p of m.pos) {
-    if (!p.approved) continue;
+    if (!p.approved || carriedPos.has(p)) continue;
     pos.count++;
     pos.amountMinor += p.txnType === 'sale' || p.txnType === 'preauth-complete' ? p.amountMinor : -p.amountMinor;
   }
@@ -92,7 +94,7 @@ export function merchantTotalsOf(m: MerchantData): MerchantTotals {
   };
 }
 
-/** audit.ts `acquirerNames`. */
+/** Who settles: the payer a file names, else the payer of the credits that paid its days, else its format. */
 function acquirerNames(m: MerchantData): string[] {
   const named = new Set(m.acquirer.map((a) => a.payerName).filter((n): n is string => n !== undefined));
   if (named.size === 0) for (const p of m.bankMatch.paid) if (p.credit.counterpartyName) named.add(p.credit.counterpartyName);
@@ -100,13 +102,13 @@ function acquirerNames(m: MerchantData): string[] {
   return [...named].sort();
 }
 
-/** Fills a merchant's findings count and money at stake from the run's findings (audit.ts `merchantTotals`). */
+/** Fills a merchant's findings count and money at stake from the run's findings. */
 export function withFindings(t: MerchantTotals, findings: readonly Finding[]): MerchantTotals {
   const own = findings.filter((f) => f.merchantId === t.merchantId);
   return { ...t, findings: own.length, atStakeMinor: own.reduce((s, f) => s + Math.abs(f.differenceMinor ?? 0), 0) };
 }
 
-/** The dates audit.ts `periodOf` looks at, as a min and a max. */
+/** The dates the summary's period spans, as a min and a max. */
 export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSale[], bank: readonly BankEntry[]): { min?: string; max?: string } {
   let min: string | undefined;
   let max: string | undefined;
