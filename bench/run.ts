@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generateMonth, type GeneratedMonth } from './generate.js';
 
 /**
- * `npm run bench [-- --rows N --runs R --speedup-rows M --what-if]`: generates a month of GBK
+ * `npm run bench [-- --rows N --runs R --speedup-rows M]`: generates a month of GBK
  * data (N acquirer rows, default 5 000 000, plus the matching POS journal) and measures, each as a
  * whole process timed from outside (wall clock and peak RSS by /usr/bin/time):
  *
@@ -14,8 +14,7 @@ import { generateMonth, type GeneratedMonth } from './generate.js';
  * - `settle-audit audit` end to end (parse, match, every rule, findings, summary, PDF reports);
  * - DuckDB doing the equivalent anti-joins in SQL, transcoding time included;
  * - the audit at M rows (default 1 000 000) with one worker and with two, for the speed-up, and
- *   CSV splitting alone on that acquirer file with fast-csv, udsv and the parsers' splitCsvLine;
- * - with --what-if, the audit with a time-zone offset cache preloaded (bench/offset-cache.ts).
+ *   CSV splitting alone on that acquirer file with fast-csv, udsv and the parsers' splitCsvLine.
  *
  * Prints a table and writes bench-result.json. R runs of each (default 1) give medians.
  */
@@ -25,7 +24,6 @@ const root = path.resolve(here, '..', '..');
 const BIN = path.join(root, 'bin', 'settle-audit.js');
 const FLOOR = path.join(here, 'floor.js');
 const DUCKDB = path.join(here, 'duckdb.js');
-const OFFSET_CACHE = path.join(here, 'offset-cache.js');
 const CSV_PARSERS = path.join(here, 'csv-parsers.js');
 const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
 
@@ -34,7 +32,6 @@ interface Args {
   out: string;
   runs: number;
   speedupRows: number;
-  whatIf: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -54,7 +51,6 @@ function parseArgs(argv: string[]): Args {
     out: value('out') ?? 'bench-out',
     runs: int('runs', 1, 1),
     speedupRows: int('speedup-rows', 1_000_000, 0),
-    whatIf: argv.includes('--what-if'),
   };
 }
 
@@ -113,10 +109,10 @@ interface AuditRun extends Timed {
   openSales: number;
 }
 
-function audit(data: GeneratedMonth, outDir: string, runs: number, env: NodeJS.ProcessEnv, preload: string[] = []): AuditRun {
+function audit(data: GeneratedMonth, outDir: string, runs: number, env: NodeJS.ProcessEnv): AuditRun {
   const run = median(runs, () => {
     rmSync(outDir, { recursive: true, force: true });
-    return timeProcess(['node', ...preload, BIN, 'audit', '--config', data.configFile, '--out', outDir, '--as-of', data.asOf, data.acquirerFile, data.posFile], env);
+    return timeProcess(['node', BIN, 'audit', '--config', data.configFile, '--out', outDir, '--as-of', data.asOf, data.acquirerFile, data.posFile], env);
   });
   const summary = JSON.parse(readFileSync(path.join(outDir, 'summary.json'), 'utf8')) as {
     durationsMs: Record<string, number>;
@@ -199,13 +195,6 @@ function main(): void {
     };
   }
 
-  let whatIf: Record<string, unknown> | undefined;
-  if (args.whatIf) {
-    log('what-if: the audit with a time-zone offset cache preloaded');
-    const cached = audit(data, path.join(args.out, 'audit-offset-cache'), args.runs, env, ['--import', OFFSET_CACHE]);
-    whatIf = { offsetCache: { seconds: cached.seconds, peakRssMiB: cached.peakRssMiB, auditStageSeconds: s(cached.durationsMs.audit), parseCpuSeconds: s(cached.durationsMs.parseCpu) } };
-  }
-
   const runAuditMs = ['load', 'partition', 'audit', 'identity', 'rules'].reduce((n, k) => n + (full.durationsMs[k] ?? 0), 0);
   const result = {
     rows: args.rows,
@@ -230,7 +219,6 @@ function main(): void {
       duckdb: { transcodeSeconds: duckOut.transcodeSeconds, querySeconds: duckOut.querySeconds, threads: duckOut.threads, peakRssMiB: duck.peakRssMiB },
       floorPeakRssMiB: floor.peakRssMiB,
       ...(speedup ? { speedup } : {}),
-      ...(whatIf ? { whatIf } : {}),
     },
     checks: {
       // The audit and the SQL must agree on what the anti-joins find (planted by the generator).
@@ -246,7 +234,7 @@ function main(): void {
     runs: { count: args.runs, audit: full.all, floor: floor.all, duckdb: duck.all },
     load: { audit: full.load, duckdb: duck.load, floor: floor.load },
     machine: machine(),
-    command: `npm run bench -- --rows ${args.rows}${args.runs > 1 ? ` --runs ${args.runs}` : ''}${args.whatIf ? ' --what-if' : ''}`,
+    command: `npm run bench -- --rows ${args.rows}${args.runs > 1 ? ` --runs ${args.runs}` : ''}${args.speedupRows !== 1_000_000 ? ` --speedup-rows ${args.speedupRows}` : ''}`,
   };
   writeFileSync('bench-result.json', `${JSON.stringify(result, null, 2)}\n`);
   // A copy per size, so that the 5M and 10M figures can be compared (the memory target).

@@ -34,7 +34,7 @@ export function progressBar(totalBytes: number, stream: NodeJS.WriteStream = pro
   const started = performance.now();
   let done = 0;
   let rows = 0;
-  bar.start(totalBytes, 0, { stage: 'reading', done: '0', all: mib(totalBytes), rows: '0', rate: '0' });
+  bar.start(totalBytes, 0, { stage: 'reading'.padEnd(12), done: '0', all: mib(totalBytes), rows: '0', rate: '0' });
   return {
     advance(stage, bytes, moreRows) {
       done += bytes;
