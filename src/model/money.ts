@@ -22,6 +22,8 @@ const DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
  * so a fee of `0.12345` is refused at scale 2 but accepted at scale 5 by the caller that asks for it.
  */
 export function parseAmount(text: string, digits = 2): ParsedAmount {
+  const plain = plainDecimal(text, digits);
+  if (plain !== undefined) return { ok: true, minor: plain };
   let s = normaliseDigits(text).trim().replace(/^`+/, '').replace(/[¥￥元\s]/g, '');
   if (s === '') return { ok: false, reason: 'empty amount' };
   let negative = false;
@@ -49,6 +51,39 @@ export function parseAmount(text: string, digits = 2): ParsedAmount {
   const minor = Number(whole + fraction);
   if (!Number.isSafeInteger(minor)) return { ok: false, reason: `amount out of range: "${text}"` };
   return { ok: true, minor: negative && minor !== 0 ? -minor : minor };
+}
+
+/**
+ * The common case of a monthly file's millions of amounts, read without regular expressions or
+ * substrings: `-?digits` or `-?digits.d…` with at most `digits` decimals and at most 15 digits in
+ * all (so the integer is exact). Anything else (padding, separators, signs elsewhere, more
+ * decimals, long numbers) gives `undefined` and takes parseAmount's general path, which gives the
+ * same result for these inputs.
+ */
+function plainDecimal(text: string, digits: number): number | undefined {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  const negative = i === 1;
+  if (i >= n) return undefined;
+  let minor = 0;
+  let count = 0;
+  let decimals = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      minor = minor * 10 + (c - 0x30);
+      count++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 0x2e && decimals < 0 && count > 0) {
+      decimals = 0;
+    } else {
+      return undefined;
+    }
+  }
+  if (count === 0 || count > 15 || decimals > digits) return undefined;
+  for (let d = decimals < 0 ? 0 : decimals; d < digits; d++) minor *= 10;
+  if (minor > Number.MAX_SAFE_INTEGER) return undefined;
+  return negative && minor !== 0 ? -minor : minor;
 }
 
 /** Parses an amount already in minor units (UnionPay and ISO 8583 carry fen as digits). */

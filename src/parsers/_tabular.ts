@@ -15,7 +15,13 @@ export interface TabularFile {
   readonly delimiter: string;
   /** Lines before the header: preamble text that may name an account or a period. */
   readonly preamble: string[];
-  readonly rows: TabularRow[];
+  /**
+   * The data rows, produced as they are read and iterable once: a monthly file has millions, and
+   * rows that live only while they are parsed cost far less memory and garbage collection than an
+   * array of all of them. `broken`, `footer`, `lineCount` and `blank` are complete once the rows
+   * have been iterated to the end.
+   */
+  readonly rows: Iterable<TabularRow>;
   /** Rows that could not be split (unterminated quote) or have the wrong number of cells. */
   readonly broken: { line: number; raw: string; reason: string }[];
   /** Summary/footer lines (合计, 总计, `#` comments) with their line numbers. */
@@ -57,13 +63,21 @@ export function readTabular(
   explicitHeaders: readonly string[] = [],
   minHeaderScore = 3,
 ): TabularFile | { headerLine: 0; lines: string[] } {
-  const lines = splitLines(decode(bytes, encoding));
+  const text = decode(bytes, encoding);
   const numbers = originalLines.get(bytes);
+  const reader = new LineReader(text);
+  const head: string[] = [];
+  // The header is looked for in the first 40 lines; the rest is read row by row.
+  while (head.length < 40) {
+    const line = reader.next();
+    if (line === undefined) break;
+    head.push(line);
+  }
   const wanted = new Set(explicitHeaders.map(normaliseHeader));
   let headerIndex = -1;
   let delimiter = ',';
-  for (let i = 0; i < Math.min(lines.length, 40); i++) {
-    const line = lines[i] ?? '';
+  for (let i = 0; i < head.length; i++) {
+    const line = head[i] ?? '';
     const d = guessDelimiter(line);
     const cells = (splitCsvLine(line, d) ?? []).map(cleanCell);
     const explicitHits = wanted.size === 0 ? 0 : cells.filter((c) => wanted.has(normaliseHeader(c))).length;
@@ -73,49 +87,119 @@ export function readTabular(
       break;
     }
   }
-  if (headerIndex < 0) return { headerLine: 0, lines };
-  const headers = (splitCsvLine(lines[headerIndex] ?? '', delimiter) ?? []).map(cleanCell);
-  const rows: TabularRow[] = [];
-  const broken: TabularFile['broken'] = [];
-  const footer: TabularFile['footer'] = [];
-  let blank = 0;
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
-    const line = numbers?.[i] ?? i + 1;
-    if (raw.trim() === '' || /^[,\t;|\s]*$/.test(raw)) {
-      blank++;
-      continue;
+  if (headerIndex < 0) return { headerLine: 0, lines: splitLines(text) };
+  const headers = (splitCsvLine(head[headerIndex] ?? '', delimiter) ?? []).map(cleanCell);
+  const file = {
+    headerLine: headerIndex + 1,
+    headers,
+    delimiter,
+    preamble: head.slice(0, headerIndex),
+    rows: [] as Iterable<TabularRow>,
+    broken: [] as TabularFile['broken'],
+    footer: [] as TabularFile['footer'],
+    lineCount: 0,
+    blank: 0,
+  };
+  let iterated = false;
+  file.rows = {
+    *[Symbol.iterator]() {
+      if (iterated) throw new Error('readTabular: the rows of a table can be iterated only once');
+      iterated = true;
+      // The head lines after the header first, then the rest of the text as it is read.
+      let i = headerIndex + 1;
+      for (; i < head.length; i++) {
+        const row = classify(head[i]!, numbers?.[i] ?? i + 1);
+        if (row) yield row;
+      }
+      for (let raw = reader.next(); raw !== undefined; raw = reader.next(), i++) {
+        const row = classify(raw, numbers?.[i] ?? i + 1);
+        if (row) yield row;
+      }
+      file.lineCount = i;
+    },
+  };
+  /** A data row, or undefined when the line is blank, a footer or broken (and counted as such). */
+  function classify(raw: string, line: number): TabularRow | undefined {
+    if (isBlank(raw)) {
+      file.blank++;
+      return undefined;
     }
     const split = splitCsvLine(raw, delimiter);
-    if (isFooterLine(raw)) {
-      footer.push({ line, raw, cells: (split ?? [raw]).map(cleanCell) });
-      continue;
+    if (mayBeFooter(raw) && isFooterLine(raw)) {
+      file.footer.push({ line, raw, cells: (split ?? [raw]).map(cleanCell) });
+      return undefined;
     }
     if (split === null) {
-      broken.push({ line, raw, reason: 'unterminated quote' });
-      continue;
+      file.broken.push({ line, raw, reason: 'unterminated quote' });
+      return undefined;
     }
     // Trailing empty cells are common (a trailing delimiter); fewer cells than the header is a cut row.
     while (split.length > headers.length && (split[split.length - 1] ?? '').trim() === '') split.pop();
     if (split.length !== headers.length) {
-      broken.push({
+      file.broken.push({
         line,
         raw,
         reason: `expected ${headers.length} cells, got ${split.length} (row cut short or misaligned)`,
       });
-      continue;
+      return undefined;
     }
-    rows.push({ line, raw, cells: split.map(cleanCell) });
+    for (let c = 0; c < split.length; c++) split[c] = cleanCell(split[c]!);
+    return { line, raw, cells: split };
   }
-  return {
-    headerLine: headerIndex + 1,
-    headers,
-    delimiter,
-    preamble: lines.slice(0, headerIndex),
-    rows,
-    broken,
-    footer,
-    lineCount: lines.length,
-    blank,
-  };
+  return file;
+}
+
+/** Lines of a text one at a time, split as splitLines splits them (CRLF, LF or CR; no final empty line). */
+class LineReader {
+  private at = 0;
+  /** Whether the text has a CR at all: most files are LF or CRLF, and a search for LF alone is faster. */
+  private readonly hasCr: boolean;
+  private readonly terminator = /\r\n|\n|\r/g;
+
+  constructor(private readonly text: string) {
+    this.hasCr = text.includes('\r');
+  }
+
+  next(): string | undefined {
+    const { text, at } = this;
+    if (at >= text.length) return undefined;
+    if (!this.hasCr) {
+      const end = text.indexOf('\n', at);
+      if (end < 0) {
+        this.at = text.length;
+        return text.slice(at);
+      }
+      this.at = end + 1;
+      return text.slice(at, end);
+    }
+    this.terminator.lastIndex = at;
+    const m = this.terminator.exec(text);
+    if (!m) {
+      this.at = text.length;
+      return text.slice(at);
+    }
+    this.at = m.index + m[0].length;
+    return text.slice(at, m.index);
+  }
+}
+
+/** A line of only spaces and delimiters. */
+function isBlank(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    // Printable ASCII but the delimiters makes the line not blank; anything else not plain ASCII
+    // whitespace is decided by the full test (Unicode spaces count as blank, controls do not).
+    if (c > 0x20 && c < 0x7f && c !== 0x2c && c !== 0x3b && c !== 0x7c) return false;
+    if (c >= 0x7f || (c < 0x20 && (c < 0x09 || c > 0x0d))) return raw.trim() === '' || /^[,\t;|\s]*$/.test(raw);
+  }
+  return true;
+}
+
+/**
+ * Whether a line could be a footer: FOOTER anchors at the start, after optional spaces, a quote
+ * or a backtick, so a line opening with a letter or a digit (nearly every data row) cannot be one.
+ */
+function mayBeFooter(raw: string): boolean {
+  const c = raw.charCodeAt(0);
+  return !((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
 }

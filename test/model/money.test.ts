@@ -16,6 +16,14 @@ describe('parseAmount', () => {
     ['  88  ', 8800],
     ['0.10000', 10],
     ['90071992547409.91', 9007199254740991],
+    // The plain shapes read without regular expressions, and their edges.
+    ['219.78', 21978],
+    ['12.', 1200],
+    ['-0.00', 0],
+    ['007.5', 750],
+    ['1234567890123.45', 123456789012345],
+    ['12345678901234.56', 1234567890123456],
+    ['1.230', 123],
   ])('%s → %i fen', (text, minor) => {
     expect(parseAmount(text)).toEqual({ ok: true, minor });
   });
@@ -27,6 +35,10 @@ describe('parseAmount', () => {
     ['12O.00', 'expected a decimal'],
     ['1,23,4.00', 'expected a decimal'],
     ['900719925474099.12', 'out of range'],
+    ['.50', 'expected a decimal'],
+    ['-', 'expected a decimal'],
+    ['1.2.3', 'expected a decimal'],
+    ['1.235', 'more than 2 decimals'],
   ])('refuses %s', (text, reason) => {
     const parsed = parseAmount(text);
     expect(parsed.ok).toBe(false);
@@ -42,8 +54,12 @@ describe('parseAmount', () => {
     expect(parts.reduce((a, b) => a + b, 0)).toBe(110030);
   });
 
-  it('reads five decimals when asked (WeChat fees)', () => {
+  it('reads five decimals when asked (WeChat fees), and whole units for a currency without decimals', () => {
     expect(parseAmount('0.12345', 5)).toEqual({ ok: true, minor: 12345 });
+    expect(parseAmount('1.5', 5)).toEqual({ ok: true, minor: 150000 });
+    expect(parseAmount('1200', 0)).toEqual({ ok: true, minor: 1200 });
+    expect(parseAmount('1200.0', 0)).toEqual({ ok: true, minor: 1200 });
+    expect(parseAmount('1200.5', 0).ok).toBe(false);
   });
 });
 

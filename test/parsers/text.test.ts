@@ -20,6 +20,17 @@ describe('parseLocalDateTime', () => {
     ['2026-11-20 10:11:12', 'UTC', '2026-11-20T10:11:12Z'],
   ])('%s in %s', (text, zone, iso) => expect(parseLocalDateTime(text, zone)).toBe(iso));
 
+  it('refuses impossible dates even when a valid neighbour was cached first', () => {
+    // Offsets are cached by a numeric key of the local quarter hour: day 33 of October must not
+    // reuse 1 November's entry, nor hour 24 the next day's.
+    expect(parseLocalDateTime('2026-11-01 10:00:00', 'Asia/Shanghai')).toBe('2026-11-01T10:00:00+08:00');
+    expect(parseLocalDateTime('2026-10-33 10:00:00', 'Asia/Shanghai')).toBeNull();
+    expect(parseLocalDateTime('2026-13-01 10:00:00', 'Asia/Shanghai')).toBeNull();
+    expect(parseLocalDateTime('2026-10-01 10:60:00', 'Asia/Shanghai')).toBeNull();
+    expect(parseLocalDateTime('2026-10-0a 10:00:00', 'Asia/Shanghai')).toBeNull();
+    expect(parseLocalDateTime(' 2026-10-01 10:00:00 ', 'Asia/Shanghai')).toBe('2026-10-01T10:00:00+08:00');
+  });
+
   it.each(['Europe/Amsterdam', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata'])(
     'agrees with Luxon minute by minute across the daylight-saving changes of %s',
     (zone) => {
