@@ -35,6 +35,19 @@ export const CHINAUMS_CODES: Readonly<Record<string, TxnType>> = {
 
 /** Maps a transaction-type cell (words or a code) to a type, or undefined when it names none. */
 export function txnTypeFromText(text: string, codes: Readonly<Record<string, TxnType>> = CHINAUMS_CODES): TxnType | undefined {
+  // A file has a handful of distinct type cells and millions of rows: remember the answers.
+  let known = typeCache.get(codes);
+  if (!known) typeCache.set(codes, (known = new Map()));
+  if (known.has(text)) return known.get(text);
+  const type = typeOf(text, codes);
+  if (known.size >= 1000) known.clear();
+  known.set(text, type);
+  return type;
+}
+
+const typeCache = new WeakMap<Readonly<Record<string, TxnType>>, Map<string, TxnType | undefined>>();
+
+function typeOf(text: string, codes: Readonly<Record<string, TxnType>>): TxnType | undefined {
   const s = text.trim();
   if (s === '') return undefined;
   if (/^\d{2}$/.test(s)) return codes[s];
