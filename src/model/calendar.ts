@@ -14,13 +14,37 @@ export interface BusinessCalendar {
   businessDaysBetween(from: string, to: string): number;
 }
 
+// Answers are remembered: a month of a thousand merchants asks about the same few dozen dates
+// millions of times (every settlement's due date), and each answer costs a Luxon or a
+// chinese-days date parse. Bounded, so a long-running scheduler cannot grow them without end.
+const MAX_REMEMBERED = 50_000;
+const calendarDays = new Map<string, string>();
+const workdays = new Map<string, boolean>();
+
 export function addCalendarDays(date: string, n: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: n }).toISODate() ?? date;
+  const key = `${date}|${n}`;
+  let out = calendarDays.get(key);
+  if (out === undefined) {
+    out = DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: n }).toISODate() ?? date;
+    if (calendarDays.size >= MAX_REMEMBERED) calendarDays.clear();
+    calendarDays.set(key, out);
+  }
+  return out;
+}
+
+function isWorkday(date: string): boolean {
+  let out = workdays.get(date);
+  if (out === undefined) {
+    out = chineseDays.isWorkday(date);
+    if (workdays.size >= MAX_REMEMBERED) workdays.clear();
+    workdays.set(date, out);
+  }
+  return out;
 }
 
 export const chinaCalendar: BusinessCalendar = {
   isBusinessDay(date) {
-    return chineseDays.isWorkday(date);
+    return isWorkday(date);
   },
   addBusinessDays(date, n) {
     let d = date;

@@ -113,7 +113,7 @@ export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSal
   let min: string | undefined;
   let max: string | undefined;
   const see = (d: string) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return;
+    if (!isIsoDate(d)) return;
     if (min === undefined || d < min) min = d;
     if (max === undefined || d > max) max = d;
   };
@@ -121,6 +121,16 @@ export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSal
   for (const p of pos) see(p.txnTime.slice(0, 10));
   for (const b of bank) see(b.bookingDate);
   return { min, max };
+}
+
+/** `YYYY-MM-DD` by its shape, checked by character codes: it runs for every record of a run. */
+function isIsoDate(d: string): boolean {
+  if (d.length !== 10 || d.charCodeAt(4) !== 0x2d || d.charCodeAt(7) !== 0x2d) return false;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) {
+    const c = d.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** audit.ts `countFindings`. */

@@ -15,12 +15,17 @@ import { addPart } from './_merge.js';
 import { dateRange, merchantTotalsOf, sourceTotalsOf } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
 
-/** One merchant key's lines of one bulk file, before they are parsed. */
+/**
+ * One merchant key's lines of one bulk file, before they are parsed: line i is
+ * `chunks[chunkOf[i]]` from `starts[i]` to `ends[i]`. Parallel arrays of small integers, not an
+ * object per line: a bucket holds hundreds of thousands of lines.
+ */
 interface KeyLines {
   /** Original line numbers. */
   lines: number[];
-  /** [chunk, start, end] of each line's bytes. */
-  spans: [Buffer, number, number][];
+  chunkOf: number[];
+  starts: number[];
+  ends: number[];
   bytes: number;
 }
 
@@ -43,6 +48,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
   let t = performance.now();
   const wanted = task.keys ? new Set(task.keys) : undefined;
   const byKey = new Map<string, Map<number, KeyLines>>();
+  const chunks: Buffer[] = [];
   let bytes = 0;
   const reader = new ChunkReader();
   try {
@@ -50,6 +56,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
       const delimiterByte = file.delimiter.charCodeAt(0);
       for (const chunkRef of [...file.chunks].sort((a, b) => a.range - b.range)) {
         const chunk = reader.read(chunkRef.source);
+        const chunkNo = chunks.push(chunk) - 1;
         bytes += chunk.length;
         const base = file.rangeBase[chunkRef.range] ?? 0;
         // The next quote's position, looked up again only once passed: one search per chunk when there is none.
@@ -69,11 +76,13 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
           }
           let kl = files.get(fileNo);
           if (!kl) {
-            kl = { lines: [], spans: [], bytes: 0 };
+            kl = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 };
             files.set(fileNo, kl);
           }
           kl.lines.push(base + lineIndex + 1);
-          kl.spans.push([chunk, start, end]);
+          kl.chunkOf.push(chunkNo);
+          kl.starts.push(start);
+          kl.ends.push(end);
           kl.bytes += end - start + 1;
         });
       }
@@ -105,12 +114,12 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
 
   for (const key of keys) {
     t = performance.now();
-    const parsed: { slot: number; records: CanonicalRecord[] }[] = [];
+    const parsed: { slot: number; records: ByRole }[] = [];
     for (const [fileNo, kl] of byKey.get(key) ?? []) {
       const file = task.files[fileNo]!;
       // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unread.
       if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
-      const { part, records } = parseLines(file, kl, ctx);
+      const { part, records } = parseLines(file, kl, chunks, ctx);
       result.rows += kl.lines.length;
       parsed.push({ slot: file.slot, records });
       if (task.mode === 'audit') partsBySlot.set(file.slot, addPart(partsBySlot.get(file.slot), part));
@@ -119,12 +128,12 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
 
     t = performance.now();
     const share = small.get(key) ?? { records: [], statements: [] };
-    const { run, slotOf } = joinInOrder(parsed, task.mode === 'identity' ? { records: share.records.filter((r) => r.role === 'acquirer'), statements: [] } : share);
+    const { run, bySlot } = joinInOrder(parsed, task.mode === 'identity' ? { records: share.records.filter((r) => r.role === 'acquirer'), statements: [] } : share);
     const { merchants, unknown } = buildMerchantData(run, ctx.config, chinaCalendar);
     cpu.match += performance.now() - t;
 
     t = performance.now();
-    for (const u of unknown) result.unknown.push({ ...u, ...firstSeen(u, run, slotOf) });
+    for (const u of unknown) result.unknown.push({ ...u, ...firstSeen(u, bySlot) });
     for (const data of merchants) {
       const merchant = ctx.order.get(data.merchant) ?? -1;
       if (task.mode === 'identity') {
@@ -156,7 +165,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
 
 /** A bulk file none of whose lines reached a bucket, parsed alone (its header and footers) for its info and checks. */
 export function parseFileAlone(file: BucketFile, ctx: BulkContext): FilePart {
-  return parseLines(file, { lines: [], spans: [], bytes: 0 }, ctx).part;
+  return parseLines(file, { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 }, [], ctx).part;
 }
 
 /**
@@ -164,7 +173,7 @@ export function parseFileAlone(file: BucketFile, ctx: BulkContext): FilePart {
  * (so the parser finds the same header), then the lines, then the footers (so every partition
  * emits the file's checks, whose computed side adds up across partitions; see _merge.ts).
  */
-function parseLines(file: BucketFile, kl: KeyLines, ctx: BulkContext): { part: FilePart; records: CanonicalRecord[] } {
+function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], ctx: BulkContext): { part: FilePart; records: ByRole } {
   const parser = parserById(file.format);
   if (!parser) throw new Error(`${file.file}: no parser "${file.format}"`);
   const footerBytes = file.footers.reduce((s, f) => s + f.bytes.length + 1, 0);
@@ -174,11 +183,11 @@ function parseLines(file: BucketFile, kl: KeyLines, ctx: BulkContext): { part: F
   let at = file.head.length;
   let n = 0;
   for (; n < file.headLines; n++) numbers[n] = n + 1;
-  kl.spans.forEach(([chunk, start, end], i) => {
-    at += chunk.copy(bytes, at, start, end);
+  for (let i = 0; i < kl.lines.length; i++) {
+    at += chunks[kl.chunkOf[i]!]!.copy(bytes, at, kl.starts[i], kl.ends[i]);
     bytes[at++] = NEWLINE;
     numbers[n++] = kl.lines[i]!;
-  });
+  }
   for (const f of file.footers) {
     bytes.set(f.bytes, at);
     at += f.bytes.length;
@@ -186,16 +195,33 @@ function parseLines(file: BucketFile, kl: KeyLines, ctx: BulkContext): { part: F
     numbers[n++] = f.line;
   }
 
-  const records: CanonicalRecord[] = [];
+  const records: ByRole = { acquirer: [], pos: [], bank: [] };
   const rejects: Reject[] = [];
   const checks: ControlCheck[] = [];
   let info: FileInfo = { units: 0, nonDataUnits: 0 };
+  let count = 0;
+  let firstLine = Number.MAX_SAFE_INTEGER;
+  let lastLine = 0;
+  const merchantIds = new Set<string>();
   const input = numberLines({ file: file.file, bytes, encoding: file.encoding, options: ctx.parseOptions, companions: new Map(), lineNumbers: numbers });
   for (const event of parser.parse(input)) {
     switch (event.kind) {
-      case 'record':
-        records.push({ role: event.role, record: event.record } as CanonicalRecord);
+      case 'record': {
+        const line = event.record.source.line;
+        if (line < firstLine) firstLine = line;
+        if (line > lastLine) lastLine = line;
+        count++;
+        if (event.role === 'acquirer') {
+          records.acquirer.push(event.record);
+          merchantIds.add(ctx.keyOf(event.record.merchantId));
+        } else if (event.role === 'pos') {
+          records.pos.push(event.record);
+          merchantIds.add(ctx.keyOf(event.record.merchantId));
+        } else {
+          records.bank.push(event.record);
+        }
         break;
+      }
       case 'reject':
         // As parseInput does: a rejected row is copied out verbatim, so card numbers are masked here.
         rejects.push({ ...event.reject, raw: maskPans(event.reject.raw), reason: maskPans(event.reject.reason) });
@@ -210,75 +236,84 @@ function parseLines(file: BucketFile, kl: KeyLines, ctx: BulkContext): { part: F
   }
   const shared = file.headLines + file.footers.length;
   const blank = info.nonDataUnits - shared;
-  if (info.units !== numbers.length || records.length + rejects.length + blank !== kl.lines.length) {
+  if (info.units !== numbers.length || count + rejects.length + blank !== kl.lines.length) {
     throw new Error(
-      `${file.file}: row accounting does not balance in a partition: ${records.length} rows + ${rejects.length} rejects + ${blank} blank ` +
+      `${file.file}: row accounting does not balance in a partition: ${count} rows + ${rejects.length} rejects + ${blank} blank ` +
         `lines for ${kl.lines.length} lines given (parser ${file.format}, ${info.units} units)`,
     );
   }
-  let firstLine = Number.MAX_SAFE_INTEGER;
-  let lastLine = 0;
-  for (const r of records) {
-    firstLine = Math.min(firstLine, r.record.source.line);
-    lastLine = Math.max(lastLine, r.record.source.line);
-  }
-  const { min, max } = dateRange(
-    records.flatMap((r) => (r.role === 'acquirer' ? [r.record] : [])),
-    records.flatMap((r) => (r.role === 'pos' ? [r.record] : [])),
-    records.flatMap((r) => (r.role === 'bank' ? [r.record] : [])),
-  );
+  const { min, max } = dateRange(records.acquirer, records.pos, records.bank);
   const part: FilePart = {
     slot: file.slot,
     lines: kl.lines.length,
-    records: records.length,
+    records: count,
     blank,
     rejects,
     checks,
     info,
-    totals: sourceTotalsOf(file.file, parser.role, parser.id, records),
+    totals: sourceTotalsOf(file.file, parser.role, parser.id, canonical(records)),
     firstLine,
     lastLine,
-    merchantIds: [...new Set(records.filter((r) => r.role !== 'bank').map((r) => ctx.keyOf((r.record as AcquirerTxn | PosSale).merchantId)))],
+    merchantIds: [...merchantIds],
     ...(min !== undefined ? { minDate: min, maxDate: max } : {}),
   };
   return { part, records };
 }
 
+/** Records of one file (or one input slot) by role, each list in file order. */
+interface ByRole {
+  acquirer: AcquirerTxn[];
+  pos: PosSale[];
+  bank: BankEntry[];
+}
+
+/** The records of a ByRole as the canonical records sourceTotalsOf adds up. */
+function* canonical(records: ByRole): Generator<CanonicalRecord> {
+  for (const record of records.acquirer) yield { role: 'acquirer', record };
+  for (const record of records.pos) yield { role: 'pos', record };
+  for (const record of records.bank) yield { role: 'bank', record };
+}
+
 /** A merchant's records of every input, in the order of the inputs, as runAudit's `collect` gives them. */
-function joinInOrder(parsed: { slot: number; records: CanonicalRecord[] }[], share: SmallShare) {
-  const bySlot = new Map<number, CanonicalRecord[]>();
-  for (const p of parsed) bySlot.set(p.slot, [...p.records]);
+function joinInOrder(parsed: { slot: number; records: ByRole }[], share: SmallShare) {
+  const bySlot = new Map<number, ByRole>();
+  const of = (slot: number): ByRole => {
+    let r = bySlot.get(slot);
+    if (!r) bySlot.set(slot, (r = { acquirer: [], pos: [], bank: [] }));
+    return r;
+  };
+  // A bulk file fills one slot alone (it is one input), so its lists are used as they are.
+  for (const p of parsed) bySlot.set(p.slot, p.records);
   for (const r of share.records) {
-    const list = bySlot.get(r.slot) ?? [];
-    list.push({ role: r.role, record: r.record } as CanonicalRecord);
-    bySlot.set(r.slot, list);
+    const list = of(r.slot);
+    if (r.role === 'acquirer') list.acquirer.push(r.record);
+    else if (r.role === 'pos') list.pos.push(r.record);
+    else list.bank.push(r.record);
   }
-  const slotOf = new Map<object, number>();
+  const slots = [...bySlot.keys()].sort((a, b) => a - b);
   const acquirer: AcquirerTxn[] = [];
   const pos: PosSale[] = [];
   const bank: BankEntry[] = [];
-  for (const slot of [...bySlot.keys()].sort((a, b) => a - b)) {
-    for (const r of bySlot.get(slot)!) {
-      slotOf.set(r.record, slot);
-      if (r.role === 'acquirer') acquirer.push(r.record);
-      else if (r.role === 'pos') pos.push(r.record);
-      else bank.push(r.record);
-    }
+  for (const slot of slots) {
+    const r = bySlot.get(slot)!;
+    for (const x of r.acquirer) acquirer.push(x);
+    for (const x of r.pos) pos.push(x);
+    for (const x of r.bank) bank.push(x);
   }
   const statements: StatementAccount[] = share.statements;
-  return { run: { acquirer, pos, bank, statements }, slotOf };
+  return { run: { acquirer, pos, bank, statements }, bySlot: slots.map((slot) => ({ slot, records: bySlot.get(slot)! })) };
 }
 
 /**
  * Where an unknown merchant id was first seen (input slot, line), so that the main thread can put
- * the run's unknown-merchant list in the order runAudit finds them.
+ * the run's unknown-merchant list in the order runAudit finds them: the first record of that
+ * merchant and file in input order.
  */
-function firstSeen(
-  u: { role: string; merchantId: string; file: string },
-  run: { acquirer: AcquirerTxn[]; pos: PosSale[] },
-  slotOf: ReadonlyMap<object, number>,
-): { slot: number; firstLine: number } {
-  const list: (AcquirerTxn | PosSale)[] = u.role === 'acquirer' ? run.acquirer : u.role === 'pos' ? run.pos : [];
-  const record = list.find((r) => r.merchantId === u.merchantId && r.source.file === u.file);
-  return { slot: record ? (slotOf.get(record) ?? 0) : 0, firstLine: record?.source.line ?? 0 };
+function firstSeen(u: { role: string; merchantId: string; file: string }, bySlot: { slot: number; records: ByRole }[]): { slot: number; firstLine: number } {
+  for (const { slot, records } of bySlot) {
+    const list: (AcquirerTxn | PosSale)[] = u.role === 'acquirer' ? records.acquirer : u.role === 'pos' ? records.pos : [];
+    const record = list.find((r) => r.merchantId === u.merchantId && r.source.file === u.file);
+    if (record) return { slot, firstLine: record.source.line };
+  }
+  return { slot: 0, firstLine: 0 };
 }
