@@ -2,8 +2,10 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /**
  * The bytes stage 1 hands stage 2: per bucket, runs of lines, each stored as
- * `[u32 line index within its byte range][u32 length][length bytes]` (little-endian), the line
- * without its terminator. A chunk lives in memory (transferred between threads, never copied) or,
+ * `[u32 line index within its byte range][u32 merchant][u32 length][length bytes]`
+ * (little-endian), the line without its terminator. `merchant` is the contract merchant the line
+ * belongs to (its index in the config), or {@link UNKNOWN_MERCHANT}: stage 2 then groups lines
+ * without reading their merchant cell again. A chunk lives in memory (transferred between threads, never copied) or,
  * when the input is larger than the memory budget, in a range's spill file.
  */
 export type ChunkSource =
@@ -17,6 +19,12 @@ export interface ChunkRef {
   source: ChunkSource;
 }
 
+/** The `merchant` of a line whose merchant id the contract does not know: its key is read from the line. */
+export const UNKNOWN_MERCHANT = 0xffffffff;
+
+/** Bytes before each line's own. */
+export const LINE_HEADER_BYTES = 12;
+
 /** A growable byte buffer for one bucket's lines. */
 export class ChunkBuilder {
   private buf: Buffer;
@@ -27,16 +35,17 @@ export class ChunkBuilder {
   }
 
   /** Appends line [start, end) of `src`, whose index within its range is `lineIndex`. */
-  add(src: Buffer, start: number, end: number, lineIndex: number): void {
-    const need = this.length + 8 + (end - start);
+  add(src: Buffer, start: number, end: number, lineIndex: number, merchant: number): void {
+    const need = this.length + LINE_HEADER_BYTES + (end - start);
     if (need > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(grown, 0, 0, this.length);
       this.buf = grown;
     }
     this.buf.writeUInt32LE(lineIndex, this.length);
-    this.buf.writeUInt32LE(end - start, this.length + 4);
-    src.copy(this.buf, this.length + 8, start, end);
+    this.buf.writeUInt32LE(merchant, this.length + 4);
+    this.buf.writeUInt32LE(end - start, this.length + 8);
+    src.copy(this.buf, this.length + LINE_HEADER_BYTES, start, end);
     this.length = need;
   }
 
@@ -85,13 +94,14 @@ export class ChunkReader {
   }
 }
 
-/** Calls `fn(lineIndex, start, end)` for each line stored in a chunk. */
-export function forEachLine(chunk: Buffer, fn: (lineIndex: number, start: number, end: number) => void): void {
+/** Calls `fn(lineIndex, merchant, start, end)` for each line stored in a chunk. */
+export function forEachLine(chunk: Buffer, fn: (lineIndex: number, merchant: number, start: number, end: number) => void): void {
   let p = 0;
   while (p < chunk.length) {
     const index = chunk.readUInt32LE(p);
-    const length = chunk.readUInt32LE(p + 4);
-    fn(index, p + 8, p + 8 + length);
-    p += 8 + length;
+    const merchant = chunk.readUInt32LE(p + 4);
+    const length = chunk.readUInt32LE(p + 8);
+    fn(index, merchant, p + LINE_HEADER_BYTES, p + LINE_HEADER_BYTES + length);
+    p += LINE_HEADER_BYTES + length;
   }
 }

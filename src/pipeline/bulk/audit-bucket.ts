@@ -9,7 +9,7 @@ import { RULES } from '../../rules/index.js';
 import type { OpenItem, RateHistory, StatementAccount } from '../../rules/types.js';
 import { buildMerchantData } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
-import { ChunkReader, forEachLine } from './_chunks.js';
+import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
 import { dateRange, merchantTotalsOf, sourceTotalsOf } from '../totals.js';
@@ -61,13 +61,16 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
         const base = file.rangeBase[chunkRef.range] ?? 0;
         // The next quote's position, looked up again only once passed: one search per chunk when there is none.
         let nextQuote = -1;
-        forEachLine(chunk, (lineIndex, start, end) => {
+        /** The key of a line of a merchant the contract does not know: its merchant cell, as stage 1 read it. */
+        const unknownKey = (start: number, end: number): string => {
           if (nextQuote !== Number.MAX_SAFE_INTEGER && nextQuote < start) {
             const q = chunk.indexOf(QUOTE, start);
             nextQuote = q < 0 ? Number.MAX_SAFE_INTEGER : q;
           }
-          const quoted = nextQuote < end;
-          const key = ctx.keyOf(merchantCell(chunk, { start, end, next: end }, quoted, file, delimiterByte));
+          return ctx.keyOf(merchantCell(chunk, { start, end, next: end }, nextQuote < end, file, delimiterByte));
+        };
+        forEachLine(chunk, (lineIndex, merchant, start, end) => {
+          const key = merchant === UNKNOWN_MERCHANT ? unknownKey(start, end) : ctx.config.merchants[merchant]!.id;
           if (wanted && !wanted.has(key)) return;
           let files = byKey.get(key);
           if (!files) {

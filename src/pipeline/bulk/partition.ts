@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { BulkContext } from './_context.js';
-import { ChunkBuilder, type ChunkRef } from './_chunks.js';
+import { ChunkBuilder, LINE_HEADER_BYTES, UNKNOWN_MERCHANT, type ChunkRef } from './_chunks.js';
 import { LineWalker, bucketOf, isFooter, merchantCell, type LineSpan } from './_lines.js';
 import type { PartitionResult, PartitionTask } from './types.js';
 
@@ -17,7 +17,7 @@ const BLOCK = 4 * 1024 * 1024;
 export function partitionRange(task: PartitionTask, ctx: BulkContext): PartitionResult {
   const delimiterByte = task.plan.delimiter.charCodeAt(0);
   const builders = new Map<number, ChunkBuilder>();
-  const bucketByKey = new Map<string, number>();
+  const placeByKey = new Map<string, { bucket: number; merchant: number }>();
   const chunks: ChunkRef[] = [];
   const footers: PartitionResult['footers'] = [];
   let buffered = 0;
@@ -53,18 +53,19 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
         footers.push({ lineIndex, bytes: Uint8Array.prototype.slice.call(buf, span.start, span.end) });
       } else {
         const key = ctx.keyOf(merchantCell(buf, span, walker.hasQuote(span.start, span.end), task.plan, delimiterByte));
-        let bucket = bucketByKey.get(key);
-        if (bucket === undefined) {
-          bucket = bucketOf(key, task.buckets);
-          bucketByKey.set(key, bucket);
+        let place = placeByKey.get(key);
+        if (place === undefined) {
+          const known = ctx.index.get(key);
+          place = { bucket: bucketOf(key, task.buckets), merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT };
+          placeByKey.set(key, place);
         }
-        let builder = builders.get(bucket);
+        let builder = builders.get(place.bucket);
         if (!builder) {
           builder = new ChunkBuilder();
-          builders.set(bucket, builder);
+          builders.set(place.bucket, builder);
         }
-        builder.add(buf, span.start, span.end, lineIndex);
-        buffered += 8 + span.end - span.start;
+        builder.add(buf, span.start, span.end, lineIndex, place.merchant);
+        buffered += LINE_HEADER_BYTES + span.end - span.start;
       }
       lineIndex++;
     };
