@@ -1,5 +1,6 @@
 import type { AcquirerTxn, BankEntry } from '../model/records.js';
 import { dueDate, type BusinessCalendar } from '../model/calendar.js';
+import { localeOrder } from './order.js';
 
 /** What the acquirer owes the merchant for one settlement date: the sum of its nets. */
 export interface ExpectedDay {
@@ -32,17 +33,21 @@ const MAX_RUN = 10;
 
 export function expectedDays(acquirer: readonly AcquirerTxn[], cycle: string, calendar: BusinessCalendar): ExpectedDay[] {
   const byDate = new Map<string, ExpectedDay>();
+  let day: ExpectedDay | undefined;
   for (const a of acquirer) {
-    const key = `${a.settleDate}|${a.currency}`;
-    let day = byDate.get(key);
-    if (!day) {
-      day = { settleDate: a.settleDate, currency: a.currency, netMinor: 0, due: dueDate(a.settleDate, cycle, calendar), records: [] };
-      byDate.set(key, day);
+    // Files list a day's records together: the day of the record before is the likely one.
+    if (day?.settleDate !== a.settleDate || day.currency !== a.currency) {
+      const key = `${a.settleDate}|${a.currency}`;
+      day = byDate.get(key);
+      if (!day) {
+        day = { settleDate: a.settleDate, currency: a.currency, netMinor: 0, due: dueDate(a.settleDate, cycle, calendar), records: [] };
+        byDate.set(key, day);
+      }
     }
     day.netMinor += a.netMinor;
     day.records.push(a);
   }
-  return [...byDate.values()].sort((x, y) => x.settleDate.localeCompare(y.settleDate));
+  return [...byDate.values()].sort((x, y) => localeOrder(x.settleDate, y.settleDate));
 }
 
 /**
@@ -54,7 +59,7 @@ export function matchAcquirerBank(days: readonly ExpectedDay[], bank: readonly B
   const payable = days.filter((d) => d.netMinor > 0);
   const credits = bank
     .filter((b) => b.direction === 'credit')
-    .sort((x, y) => x.bookingDate.localeCompare(y.bookingDate) || x.source.line - y.source.line);
+    .sort((x, y) => localeOrder(x.bookingDate, y.bookingDate) || x.source.line - y.source.line);
   const paidDays = new Set<ExpectedDay>();
   const paid: CreditMatch[] = [];
   const leftCredits: BankEntry[] = [];
@@ -92,7 +97,7 @@ export function matchAcquirerBank(days: readonly ExpectedDay[], bank: readonly B
   }
   return {
     days: [...days],
-    paid: paid.sort((x, y) => x.credit.bookingDate.localeCompare(y.credit.bookingDate)),
+    paid: paid.sort((x, y) => localeOrder(x.credit.bookingDate, y.credit.bookingDate)),
     unpaidDays: payable.filter((d) => !paidDays.has(d)),
     unmatchedCredits,
   };

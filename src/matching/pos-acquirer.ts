@@ -1,5 +1,7 @@
 import type { AcquirerTxn, PosSale, TxnType } from '../model/records.js';
 import { isCancellation, isSale } from '../model/records.js';
+import { groupBy } from './group.js';
+import { localeOrder } from './order.js';
 
 /** Which key tied a POS record to an acquirer record (DESIGN.md section 4, in this order). */
 export type MatchKey = 'reference' | 'terminal-batch-trace' | 'order' | 'terminal-amount-time';
@@ -33,12 +35,10 @@ const minutes = (iso: string): number => Date.parse(iso) / 60_000;
  * same card last 4 when both sides have it) takes the nearest time first.
  */
 export function matchPosAcquirer(pos: readonly PosSale[], acquirer: readonly AcquirerTxn[], windowMinutes: number): PosAcquirerMatch {
-  const posSales = pos.filter((p) => isSale(p.txnType) && p.approved);
-  const acqSales = acquirer.filter((a) => isSale(a.txnType));
-  const posRefunds = pos.filter((p) => p.txnType === 'refund' && p.approved);
-  const acqRefunds = acquirer.filter((a) => a.txnType === 'refund');
-  const sales = pairUp(posSales, acqSales, windowMinutes);
-  const refunds = pairUp(posRefunds, acqRefunds, windowMinutes);
+  const posKinds = byKind(pos.filter((p) => p.approved));
+  const acqKinds = byKind(acquirer);
+  const sales = pairUp(posKinds.sales, acqKinds.sales, windowMinutes);
+  const refunds = pairUp(posKinds.refunds, acqKinds.refunds, windowMinutes);
   return {
     sales: sales.pairs,
     refunds: refunds.pairs,
@@ -46,9 +46,20 @@ export function matchPosAcquirer(pos: readonly PosSale[], acquirer: readonly Acq
     unmatchedAcquirerSales: sales.leftAcq,
     unmatchedPosRefunds: refunds.leftPos,
     unmatchedAcquirerRefunds: refunds.leftAcq,
-    posCancels: linkCancels(pos.filter((p) => isCancellation(p.txnType) && p.approved), posSales),
-    acquirerCancels: linkCancels(acquirer.filter((a) => isCancellation(a.txnType)), acqSales),
+    posCancels: linkCancels(posKinds.cancels, posKinds.sales),
+    acquirerCancels: linkCancels(acqKinds.cancels, acqKinds.sales),
   };
+}
+
+/** Sales, refunds and cancellations (voids, reversals), each in the records' order, in one pass. */
+function byKind<T extends { txnType: TxnType }>(records: readonly T[]): { sales: T[]; refunds: T[]; cancels: T[] } {
+  const out = { sales: [] as T[], refunds: [] as T[], cancels: [] as T[] };
+  for (const r of records) {
+    if (isSale(r.txnType)) out.sales.push(r);
+    else if (r.txnType === 'refund') out.refunds.push(r);
+    else if (isCancellation(r.txnType)) out.cancels.push(r);
+  }
+  return out;
 }
 
 interface Keyed {
@@ -73,27 +84,30 @@ function pairUp(posList: PosSale[], acqList: AcquirerTxn[], windowMinutes: numbe
   let leftPos = posList;
   let leftAcq = acqList;
   for (const { key, of } of KEYS) {
-    const index = new Map<string, AcquirerTxn[]>();
-    for (const a of leftAcq) {
-      const k = of(a);
+    // Once either side is used up nothing more can pair: the usual end after the reference pass.
+    if (leftPos.length === 0 || leftAcq.length === 0) break;
+    // Candidates as positions in leftAcq, each group in leftAcq's order: a taken flag per
+    // position costs less than a set of records, on the path every record takes.
+    const index = new Map<string, number[]>();
+    for (let i = 0; i < leftAcq.length; i++) {
+      const k = of(leftAcq[i]!);
       if (k === undefined) continue;
-      const list = index.get(k);
-      if (list) list.push(a);
-      else index.set(k, [a]);
+      const group = index.get(k);
+      if (group) group.push(i);
+      else index.set(k, [i]);
     }
-    const taken = new Set<AcquirerTxn>();
+    const taken = new Uint8Array(leftAcq.length);
     const stillPos: PosSale[] = [];
     for (const p of leftPos) {
       const k = of(p);
-      const candidates = k === undefined ? undefined : index.get(k);
-      const a = candidates?.find((c) => !taken.has(c) && c.amountMinor === p.amountMinor) ?? candidates?.find((c) => !taken.has(c));
-      if (a) {
-        taken.add(a);
-        pairs.push({ pos: p, acquirer: a, key });
+      const i = k === undefined ? -1 : pick(index.get(k), p.amountMinor, leftAcq, taken);
+      if (i >= 0) {
+        taken[i] = 1;
+        pairs.push({ pos: p, acquirer: leftAcq[i]!, key });
       } else stillPos.push(p);
     }
+    if (stillPos.length < leftPos.length) leftAcq = leftAcq.filter((_, i) => taken[i] === 0);
     leftPos = stillPos;
-    leftAcq = leftAcq.filter((a) => !taken.has(a));
   }
   // Last resort: terminal + amount + time window (+ card last 4 when both have it), nearest first.
   const candidates: { p: PosSale; a: AcquirerTxn; gap: number }[] = [];
@@ -129,6 +143,20 @@ function pairUp(posList: PosSale[], acqList: AcquirerTxn[], windowMinutes: numbe
   };
 }
 
+/**
+ * The candidate a POS record takes, as a position in `acq`: the first not yet taken for the same
+ * amount, else the first not yet taken; -1 when none is left.
+ */
+function pick(candidates: readonly number[] | undefined, amountMinor: number, acq: readonly AcquirerTxn[], taken: Uint8Array): number {
+  let firstFree = -1;
+  for (const i of candidates ?? []) {
+    if (taken[i] === 1) continue;
+    if (acq[i]!.amountMinor === amountMinor) return i;
+    if (firstFree < 0) firstFree = i;
+  }
+  return firstFree;
+}
+
 interface Cancellable extends Keyed {
   txnType: TxnType;
   originalReference?: string;
@@ -143,27 +171,38 @@ interface Cancellable extends Keyed {
  */
 export function linkCancels<T extends Cancellable>(cancels: T[], sales: T[]): { cancel: T; original: T | undefined }[] {
   const used = new Set<T>();
+  // The sales indexed by each key when first needed, not scanned for every cancel: the first free
+  // sale of a group is the first free sale of the scan, as groups keep the order of `sales`.
+  let byReference: Map<string | undefined, T[]> | undefined;
+  let byTrace: Map<string | undefined, T[]> | undefined;
+  let byOrderId: Map<string | undefined, T[]> | undefined;
+  let byTerminal: Map<string | undefined, T[]> | undefined;
+  const firstFree = (group: readonly T[] | undefined, fits: (s: T) => boolean = () => true) => group?.find((s) => !used.has(s) && fits(s));
   return cancels.map((c) => {
     // 预授权撤销 releases a hold, never a sale (DESIGN.md section 8, UnionPay code 32): tying it to a
     // sale of the same amount on the same terminal would hide that sale from the rules.
     if (c.txnType === 'preauth-void') return { cancel: c, original: undefined };
-    const free = sales.filter((s) => !used.has(s));
     const original =
-      (c.originalReference && free.find((s) => s.reference === c.originalReference)) ||
-      (c.originalTrace && free.find((s) => s.trace === c.originalTrace && s.terminalId === c.terminalId)) ||
-      (c.originalOrderId && free.find((s) => s.orderId === c.originalOrderId)) ||
-      (c.reference && free.find((s) => s.reference === c.reference)) ||
-      free
-        .filter(
-          (s) =>
-            s.terminalId === c.terminalId &&
-            s.amountMinor === c.amountMinor &&
-            s.txnTime <= c.txnTime &&
-            s.txnTime.slice(0, 10) === c.txnTime.slice(0, 10),
-        )
-        .sort((x, y) => y.txnTime.localeCompare(x.txnTime))[0] ||
+      (c.originalReference && firstFree((byReference ??= groupBy(sales, (s) => s.reference)).get(c.originalReference))) ||
+      (c.originalTrace && firstFree((byTrace ??= groupBy(sales, (s) => s.trace)).get(c.originalTrace), (s) => s.terminalId === c.terminalId)) ||
+      (c.originalOrderId && firstFree((byOrderId ??= groupBy(sales, (s) => s.orderId)).get(c.originalOrderId))) ||
+      (c.reference && firstFree((byReference ??= groupBy(sales, (s) => s.reference)).get(c.reference))) ||
+      latestEarlierSameDay(c, (byTerminal ??= groupBy(sales, (s) => s.terminalId)).get(c.terminalId), used) ||
       undefined;
     if (original) used.add(original);
     return { cancel: c, original };
   });
+}
+
+/**
+ * The latest free sale on the cancel's terminal for the same amount, earlier the same day: the
+ * first of the latest in the order of `sales` (as a stable sort by time, latest first, gives).
+ */
+function latestEarlierSameDay<T extends Cancellable>(c: T, sameTerminal: readonly T[] | undefined, used: ReadonlySet<T>): T | undefined {
+  let latest: T | undefined;
+  for (const s of sameTerminal ?? []) {
+    if (used.has(s) || s.amountMinor !== c.amountMinor || s.txnTime > c.txnTime || s.txnTime.slice(0, 10) !== c.txnTime.slice(0, 10)) continue;
+    if (!latest || localeOrder(s.txnTime, latest.txnTime) > 0) latest = s;
+  }
+  return latest;
 }

@@ -23,12 +23,25 @@ export interface Partitioned {
 const digits = (s: string | undefined) => (s ?? '').replace(/\D/g, '');
 
 /**
+ * The merchant index of each configuration, made once: the bulk path calls buildMerchantData for
+ * one merchant at a time, and indexing every merchant of the contract for each of them cost more
+ * than splitting that merchant's records. A configuration does not change during a run.
+ */
+const indexes = new WeakMap<ContractConfig, Map<string, MerchantContract>>();
+
+function indexOf(config: ContractConfig): Map<string, MerchantContract> {
+  let index = indexes.get(config);
+  if (!index) indexes.set(config, (index = merchantIndex(config)));
+  return index;
+}
+
+/**
  * Splits a run's records by merchant (ids and aliases from the contract; bank lines by the
  * statement's account number, or the merchant's account name when the statement names no number),
  * then matches each merchant's POS, acquirer and bank records. Pure: no I/O.
  */
 export function buildMerchantData(records: RunRecords, config: ContractConfig, calendar: BusinessCalendar): Partitioned {
-  const index = merchantIndex(config);
+  const index = indexOf(config);
   const byMerchant = new Map<MerchantContract, { acquirer: AcquirerTxn[]; bank: BankEntry[]; pos: PosSale[]; statements: StatementAccount[] }>();
   const bucket = (m: MerchantContract) => {
     let b = byMerchant.get(m);
@@ -45,14 +58,26 @@ export function buildMerchantData(records: RunRecords, config: ContractConfig, c
     u.count++;
     unknown.set(key, u);
   };
+  // A merchant's records mostly come together (the bulk path brings one merchant at a time): the
+  // merchant of the record before is the likely one, and asking the maps again for it is not needed.
+  let lastId: string | undefined;
+  let last: ReturnType<typeof bucket> | undefined;
+  const bucketOf = (merchantId: string) => {
+    if (merchantId !== lastId) {
+      const m = index.get(merchantId);
+      lastId = merchantId;
+      last = m && bucket(m);
+    }
+    return last;
+  };
   for (const a of records.acquirer) {
-    const m = index.get(a.merchantId);
-    if (m) bucket(m).acquirer.push(a);
+    const b = bucketOf(a.merchantId);
+    if (b) b.acquirer.push(a);
     else miss('acquirer', a.merchantId, a.source.file);
   }
   for (const p of records.pos) {
-    const m = index.get(p.merchantId);
-    if (m) bucket(m).pos.push(p);
+    const b = bucketOf(p.merchantId);
+    if (b) b.pos.push(p);
     else miss('pos', p.merchantId, p.source.file);
   }
   for (const b of records.bank) {
@@ -76,9 +101,11 @@ export function buildMerchantData(records: RunRecords, config: ContractConfig, c
       days,
       bankMatch: matchAcquirerBank(days, b.bank),
       coverage: {
-        acquirer: maxOf(b.acquirer.map((a) => a.settleDate)),
-        bank: maxOf(b.bank.map((e) => e.bookingDate)),
-        pos: maxOf(b.pos.map((p) => p.txnTime.slice(0, 10))),
+        acquirer: latest(b.acquirer, (a) => a.settleDate),
+        bank: latest(b.bank, (e) => e.bookingDate),
+        // The date of the latest time is the latest date (a prefix keeps the order of the text),
+        // without cutting a date out of every record.
+        pos: latest(b.pos, (p) => p.txnTime)?.slice(0, 10),
       },
     });
   }
@@ -106,4 +133,12 @@ function merchantForAccount(config: ContractConfig, number: string | undefined, 
   return undefined;
 }
 
-const maxOf = (xs: string[]): string | undefined => (xs.length === 0 ? undefined : xs.reduce((a, b) => (a > b ? a : b)));
+/** The greatest of the records' values in code-unit order, or undefined when there are none. */
+function latest<T>(records: readonly T[], valueOf: (r: T) => string): string | undefined {
+  let max: string | undefined;
+  for (const r of records) {
+    const v = valueOf(r);
+    if (max === undefined || v > max) max = v;
+  }
+  return max;
+}

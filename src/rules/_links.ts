@@ -1,5 +1,8 @@
-import { isSale, type AcquirerTxn, type PosSale } from '../model/records.js';
-import type { MerchantData } from './types.js';
+import { duplicateSales, salesInTimeOrder } from '../matching/duplicates.js';
+import { groupBy } from '../matching/group.js';
+import { byTimeThenLine } from '../matching/order.js';
+import type { AcquirerTxn, PosSale } from '../model/records.js';
+import { perMerchant } from './_memo.js';
 
 /**
  * How the acquirer undid its own sales: voids and reversals (tied by the matcher) and refunds
@@ -21,64 +24,92 @@ export interface Undo {
 type Original = { originalReference?: string; originalOrderId?: string; originalTrace?: string; terminalId?: string };
 type Identified = { reference?: string; orderId?: string; trace?: string; terminalId?: string };
 
-/** The sales a refund names as its original: by reference, else order id, else trace on the same terminal. */
-export function originalCandidates<T extends Identified>(r: Original, sales: readonly T[]): T[] {
-  if (r.originalReference) {
-    const hit = sales.filter((s) => s.reference === r.originalReference);
-    if (hit.length > 0) return hit;
-  }
-  if (r.originalOrderId) {
-    const hit = sales.filter((s) => s.orderId === r.originalOrderId);
-    if (hit.length > 0) return hit;
-  }
-  if (r.originalTrace) {
-    return sales.filter((s) => s.trace === r.originalTrace && (!r.terminalId || !s.terminalId || s.terminalId === r.terminalId));
-  }
-  return [];
+/**
+ * Finds the sales a refund names as its original: by reference, else order id, else trace on the
+ * same terminal; several in the order of `sales`. The sales are indexed (each key when first
+ * needed) rather than scanned for every refund, which made a merchant's refunds cost its sales
+ * times its refunds. The lists returned are shared: callers must not change them.
+ */
+export function originalsFinder<T extends Identified>(sales: readonly T[]): (r: Original) => readonly T[] {
+  let byReference: Map<string | undefined, T[]> | undefined;
+  let byOrderId: Map<string | undefined, T[]> | undefined;
+  let byTrace: Map<string | undefined, T[]> | undefined;
+  return (r) => {
+    if (r.originalReference) {
+      const hit = (byReference ??= groupBy(sales, (s) => s.reference)).get(r.originalReference);
+      if (hit) return hit;
+    }
+    if (r.originalOrderId) {
+      const hit = (byOrderId ??= groupBy(sales, (s) => s.orderId)).get(r.originalOrderId);
+      if (hit) return hit;
+    }
+    if (r.originalTrace) {
+      const hit = (byTrace ??= groupBy(sales, (s) => s.trace)).get(r.originalTrace) ?? [];
+      return hit.filter((s) => !r.terminalId || !s.terminalId || s.terminalId === r.terminalId);
+    }
+    return [];
+  };
 }
 
+/** The merchant's acquirer sales in time order, then by line ({@link salesInTimeOrder}). */
+const acquirerSalesInOrder = perMerchant((data): readonly AcquirerTxn[] => salesInTimeOrder(data.acquirer));
+
+/** The merchant's acquirer sales that repeat an earlier one ({@link duplicateSales}), each with the first. */
+export const exactDuplicates = perMerchant((data): ReadonlyMap<AcquirerTxn, AcquirerTxn> => duplicateSales(data.acquirer, acquirerSalesInOrder(data)));
+
 /**
- * Every acquirer sale with what undid it. A refund whose original reference fits several sales
- * (a sale charged twice carries the same RRN twice) fills the latest sale not yet fully given back,
- * so a refunded duplicate shows as undone; when all are, it goes to the latest, where it shows as
- * an over-refund.
+ * Every acquirer sale that something undid, with what undid it, in time order; a sale nothing
+ * undid is not there (most sales: an entry for each was most of the work). A refund whose
+ * original reference fits several sales (a sale charged twice carries the same RRN twice) fills
+ * the latest sale not yet fully given back, so a refunded duplicate shows as undone; when all
+ * are, it goes to the latest, where it shows as an over-refund.
  */
-export function acquirerUndo(data: MerchantData): Map<AcquirerTxn, Undo> {
-  const undo = new Map<AcquirerTxn, Undo>();
-  const sales = data.acquirer
-    .filter((a) => isSale(a.txnType))
-    .sort((x, y) => x.txnTime.localeCompare(y.txnTime) || x.source.line - y.source.line);
-  for (const s of sales) undo.set(s, { cancels: [], refunds: [], undoneMinor: 0, feeBackMinor: 0 });
+export const acquirerUndo = perMerchant((data): ReadonlyMap<AcquirerTxn, Readonly<Undo>> => {
+  const undone = new Map<AcquirerTxn, Undo>();
+  const undoOf = (sale: AcquirerTxn): Undo => {
+    let u = undone.get(sale);
+    if (!u) undone.set(sale, (u = { cancels: [], refunds: [], undoneMinor: 0, feeBackMinor: 0 }));
+    return u;
+  };
   for (const { cancel, original } of data.posMatch.acquirerCancels) {
-    const u = original && undo.get(original);
-    if (!u) continue;
+    if (!original) continue;
+    const u = undoOf(original);
     u.cancels.push(cancel);
     u.undoneMinor += original.amountMinor;
     u.feeBackMinor += cancel.feeMinor;
   }
-  const refunds = data.acquirer
-    .filter((a) => a.txnType === 'refund')
-    .sort((x, y) => x.txnTime.localeCompare(y.txnTime) || x.source.line - y.source.line);
-  for (const r of refunds) {
-    const candidates = originalCandidates(r, sales);
-    if (candidates.length === 0) continue;
-    const open = [...candidates].reverse().find((s) => (undo.get(s)?.undoneMinor ?? 0) < s.amountMinor);
+  const refunds = data.acquirer.filter((a) => a.txnType === 'refund');
+  if (undone.size === 0 && refunds.length === 0) return undone;
+  const sales = acquirerSalesInOrder(data);
+  const originalsOf = originalsFinder(sales);
+  for (const r of refunds.sort(byTimeThenLine)) {
+    const candidates = originalsOf(r);
+    const open = [...candidates].reverse().find((s) => (undone.get(s)?.undoneMinor ?? 0) < s.amountMinor);
     const target = open ?? candidates[candidates.length - 1];
-    const u = target && undo.get(target);
-    if (!u) continue;
+    if (!target) continue;
+    const u = undoOf(target);
     u.refunds.push(r);
     u.undoneMinor += r.amountMinor;
     u.feeBackMinor += r.feeMinor;
   }
-  return undo;
-}
+  // In the time order of the sales, as the rules report them.
+  const inOrder = new Map<AcquirerTxn, Undo>();
+  for (const s of sales) {
+    const u = undone.get(s);
+    if (u) inOrder.set(s, u);
+  }
+  return inOrder;
+});
 
 /** The acquirer sale a refund was tied to by {@link acquirerUndo}. */
-export function refundOriginals(undo: ReadonlyMap<AcquirerTxn, Undo>): Map<AcquirerTxn, AcquirerTxn> {
+export function refundOriginals(undo: ReadonlyMap<AcquirerTxn, Readonly<Undo>>): Map<AcquirerTxn, AcquirerTxn> {
   const out = new Map<AcquirerTxn, AcquirerTxn>();
   for (const [sale, u] of undo) for (const r of u.refunds) out.set(r, sale);
   return out;
 }
+
+/** The acquirer sale each matched POS sale settled as: `posMatch.sales` as a map. */
+export const acquirerOfPosSale = perMerchant((data): ReadonlyMap<PosSale, AcquirerTxn> => new Map(data.posMatch.sales.map((p) => [p.pos, p.acquirer] as const)));
 
 /** A POS void or reversal of a POS sale, and what the acquirer did with that sale. */
 export interface CancelOutcome {
@@ -86,15 +117,17 @@ export interface CancelOutcome {
   original: PosSale;
   /** The acquirer sale the POS sale matched, when the acquirer settled it at all. */
   acquirer: AcquirerTxn | undefined;
-  undo: Undo | undefined;
+  undo: Readonly<Undo> | undefined;
 }
 
 /**
  * POS voids and reversals tied to the POS sale they cancel (`posMatch.posCancels`), with the
  * acquirer sale behind it. A pre-authorisation void cancels a hold, not a sale: it is not here.
  */
-export function posCancelOutcomes(data: MerchantData, undo: ReadonlyMap<AcquirerTxn, Undo>): CancelOutcome[] {
-  const acquirerOf = new Map(data.posMatch.sales.map((p) => [p.pos, p.acquirer] as const));
+export const posCancelOutcomes = perMerchant((data): readonly CancelOutcome[] => {
+  if (data.posMatch.posCancels.length === 0) return [];
+  const acquirerOf = acquirerOfPosSale(data);
+  const undo = acquirerUndo(data);
   const out: CancelOutcome[] = [];
   for (const { cancel, original } of data.posMatch.posCancels) {
     if (!original || cancel.txnType === 'preauth-void') continue;
@@ -102,7 +135,7 @@ export function posCancelOutcomes(data: MerchantData, undo: ReadonlyMap<Acquirer
     out.push({ cancel, original, acquirer: a, undo: a && undo.get(a) });
   }
   return out;
-}
+});
 
 /** Whether a POS void (or pre-authorisation completion void) or a reversal: the two rules split them this way. */
 export const isVoid = (c: CancelOutcome): boolean => c.cancel.txnType === 'void' || c.cancel.txnType === 'preauth-complete-void';

@@ -1,6 +1,7 @@
 import { formatGrouped, formatRate, applyRate } from '../model/money.js';
 import { pricingFor, type MerchantContract } from '../model/contract.js';
-import type { AcquirerTxn, SourceRef } from '../model/records.js';
+import { isSale, type AcquirerTxn, type SourceRef } from '../model/records.js';
+import { perMerchant } from './_memo.js';
 
 /** Yuan for messages: 123450 → "1,234.50 元". */
 export const yuan = (minor: number): string => `${formatGrouped(minor)} 元`;
@@ -47,5 +48,25 @@ export function expectedFee(merchant: MerchantContract, txn: AcquirerTxn, channe
     fixedMinor: merchant.fixedFee,
   };
 }
+
+/** An acquirer sale with its contracted fee. */
+export interface PricedSale {
+  txn: AcquirerTxn;
+  fee: ExpectedFee;
+}
+
+/**
+ * The merchant's acquirer sales that the contract prices, in file order, each with its contracted
+ * fee ({@link expectedFee}): worked out once for the four fee rules that read it.
+ */
+export const pricedSales = perMerchant((data): readonly PricedSale[] => {
+  const out: PricedSale[] = [];
+  for (const txn of data.acquirer) {
+    if (!isSale(txn.txnType)) continue;
+    const fee = expectedFee(data.merchant, txn);
+    if (fee) out.push({ txn, fee });
+  }
+  return out;
+});
 
 export { formatRate };

@@ -1,5 +1,5 @@
 import { makeFinding, type Finding } from '../model/finding.js';
-import { acquirerUndo, posCancelOutcomes, type CancelOutcome } from './_links.js';
+import { posCancelOutcomes, type CancelOutcome } from './_links.js';
 import { clock, dateOf, evidence, yuan } from './_shared.js';
 import type { MerchantData } from './types.js';
 
@@ -21,7 +21,7 @@ export function stillSettled(
   word: string,
 ): Finding[] {
   const findings: Finding[] = [];
-  for (const c of posCancelOutcomes(data, acquirerUndo(data)).filter(which)) {
+  for (const c of posCancelOutcomes(data).filter(which)) {
     const a = c.acquirer;
     if (!a) continue;
     const undone = Math.min(c.undo?.undoneMinor ?? 0, a.amountMinor);

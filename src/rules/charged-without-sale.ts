@@ -1,6 +1,5 @@
 import { makeFinding } from '../model/finding.js';
-import { duplicateSales } from '../matching/duplicates.js';
-import { acquirerUndo } from './_links.js';
+import { acquirerUndo, exactDuplicates } from './_links.js';
 import { clock, dateOf, evidence, yuan } from './_shared.js';
 import { nearDuplicates } from './duplicate-charge.js';
 import { defineRule } from './types.js';
@@ -19,11 +18,13 @@ export const chargedWithoutSale = defineRule({
     // A second charge of the same sale is a duplicate-charge (the exact kind, either copy when the
     // POS matched the other, or the near kind), and a sale the acquirer itself voided or refunded
     // in full charged nobody. Past the end of the POS journal nothing can be said to be missing from it.
-    const duplicates = duplicateSales(data.acquirer);
-    const matched = new Set(data.posMatch.sales.map((p) => p.acquirer));
-    const firstOfMatched = new Set([...duplicates].filter(([repeat]) => matched.has(repeat)).map(([, first]) => first));
+    const duplicates = exactDuplicates(data);
+    // Every acquirer sale is either paired with a POS sale or left unmatched: the (few) unmatched
+    // make the smaller set to ask.
+    const unmatchedSales = new Set(data.posMatch.unmatchedAcquirerSales);
+    const firstOfMatched = new Set([...duplicates].filter(([repeat]) => !unmatchedSales.has(repeat)).map(([, first]) => first));
     const undo = acquirerUndo(data);
-    const near = nearDuplicates(data, config, undo);
+    const near = nearDuplicates(data, config);
     const posUntil = data.coverage.pos ?? '';
     // A sale matched by its reference but charged for more than the POS sold: the excess is a
     // charge with no sale behind it.

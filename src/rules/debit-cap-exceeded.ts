@@ -1,6 +1,5 @@
 import { makeFinding, type Finding } from '../model/finding.js';
-import { isSale } from '../model/records.js';
-import { clock, expectedFee, formatRate, yuan } from './_shared.js';
+import { clock, formatRate, pricedSales, yuan } from './_shared.js';
 import { hiddenSurchargeOf } from './hidden-surcharge.js';
 import { defineRule } from './types.js';
 
@@ -22,10 +21,8 @@ export const debitCapExceeded = defineRule({
     const tolerance = config.tolerances.feeFen;
     const surcharge = hiddenSurchargeOf(data, config);
     const findings: Finding[] = [];
-    for (const a of data.acquirer) {
-      if (!isSale(a.txnType) || a.cardKind !== 'debit') continue;
-      const fee = expectedFee(data.merchant, a);
-      if (!fee || fee.capMinor === undefined || fee.uncappedMinor < fee.capMinor) continue;
+    for (const { txn: a, fee } of pricedSales(data)) {
+      if (a.cardKind !== 'debit' || fee.capMinor === undefined || fee.uncappedMinor < fee.capMinor) continue;
       const over = a.feeMinor - fee.expectedMinor;
       if (over <= tolerance) continue;
       if (surcharge && Math.abs(over - surcharge.residualMinor) <= tolerance) continue;

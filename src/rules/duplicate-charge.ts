@@ -1,10 +1,9 @@
-import type { ContractConfig } from '../model/contract.js';
 import { makeFinding, type Finding } from '../model/finding.js';
 import type { AcquirerTxn, PosSale } from '../model/records.js';
-import { duplicateSales } from '../matching/duplicates.js';
-import { acquirerUndo, type Undo } from './_links.js';
+import { acquirerUndo, exactDuplicates, type Undo } from './_links.js';
+import { perMerchantAndConfig } from './_memo.js';
 import { clock, evidence, yuan } from './_shared.js';
-import { defineRule, type MerchantData } from './types.js';
+import { defineRule } from './types.js';
 
 const ID = 'duplicate-charge';
 
@@ -26,9 +25,10 @@ export interface NearDuplicate {
  * did record, within the duplicate window. Shared with charged-without-sale, which leaves these to
  * this rule. Sales the acquirer fully gave back, and exact duplicates (same RRN or trace), are not here.
  */
-export function nearDuplicates(data: MerchantData, config: ContractConfig, undo = acquirerUndo(data)): Map<AcquirerTxn, NearDuplicate> {
+export const nearDuplicates = perMerchantAndConfig((data, config): ReadonlyMap<AcquirerTxn, NearDuplicate> => {
   const window = config.tolerances.duplicateWindowMinutes;
-  const exact = duplicateSales(data.acquirer);
+  const exact = exactDuplicates(data);
+  const undo = acquirerUndo(data);
   const firsts = new Set(exact.values());
   const out = new Map<AcquirerTxn, NearDuplicate>();
   for (const a of data.posMatch.unmatchedAcquirerSales) {
@@ -47,9 +47,9 @@ export function nearDuplicates(data: MerchantData, config: ContractConfig, undo 
     if (twin) out.set(a, { twin: twin.acquirer, pos: twin.pos });
   }
   return out;
-}
+});
 
-const given = (a: AcquirerTxn, u: Undo | undefined): boolean => (u?.undoneMinor ?? 0) >= a.amountMinor;
+const given = (a: AcquirerTxn, u: Readonly<Undo> | undefined): boolean => (u?.undoneMinor ?? 0) >= a.amountMinor;
 
 /**
  * 重复扣款: the same sale charged twice. The same RRN on the same clearing date, or the same
@@ -68,7 +68,7 @@ export const duplicateCharge = defineRule({
     const undo = acquirerUndo(data);
     const findings: Finding[] = [];
     const groups = new Map<AcquirerTxn, AcquirerTxn[]>();
-    for (const [repeat, first] of duplicateSales(data.acquirer)) {
+    for (const [repeat, first] of exactDuplicates(data)) {
       const g = groups.get(first);
       if (g) g.push(repeat);
       else groups.set(first, [first, repeat]);
@@ -97,7 +97,7 @@ export const duplicateCharge = defineRule({
     }
     // The looser pattern needs the POS journal to say the customer bought once.
     if (roles.has('pos')) {
-      for (const [a, { twin, pos }] of nearDuplicates(data, config, undo)) {
+      for (const [a, { twin, pos }] of nearDuplicates(data, config)) {
         findings.push(
           makeFinding(ID, 'high', {
             merchantId: data.merchant.id,

@@ -1,6 +1,5 @@
 import { makeFinding } from '../model/finding.js';
-import { isSale } from '../model/records.js';
-import { clock, expectedFee, formatRate, yuan } from './_shared.js';
+import { clock, formatRate, pricedSales, yuan } from './_shared.js';
 import { hiddenSurchargeOf } from './hidden-surcharge.js';
 import { defineRule } from './types.js';
 
@@ -22,10 +21,7 @@ export const feeOvercharge = defineRule({
     const tolerance = config.tolerances.feeFen;
     const surcharge = hiddenSurchargeOf(data, config);
     const findings = [];
-    for (const a of data.acquirer) {
-      if (!isSale(a.txnType)) continue;
-      const fee = expectedFee(data.merchant, a);
-      if (!fee) continue;
+    for (const { txn: a, fee } of pricedSales(data)) {
       const over = a.feeMinor - fee.expectedMinor;
       if (over <= tolerance) continue;
       if (fee.capMinor !== undefined && a.cardKind === 'debit' && fee.uncappedMinor >= fee.capMinor) continue;

@@ -1,8 +1,8 @@
 import type { ContractConfig } from '../model/contract.js';
 import { makeFinding, type Finding } from '../model/finding.js';
 import { formatRate, applyRate } from '../model/money.js';
-import { isSale, type AcquirerTxn, type CardKind } from '../model/records.js';
-import { dateOf, evidence, expectedFee, yuan } from './_shared.js';
+import type { AcquirerTxn, CardKind } from '../model/records.js';
+import { dateOf, evidence, pricedSales, yuan } from './_shared.js';
 import { hiddenSurchargeOf } from './hidden-surcharge.js';
 import { defineRule, type MerchantData } from './types.js';
 
@@ -37,10 +37,8 @@ export function monthlyRates(data: MerchantData, config: ContractConfig): Monthl
   const tolerance = config.tolerances.feeFen;
   const surcharged = new Set(hiddenSurchargeOf(data, config)?.sales ?? []);
   const groups = new Map<string, MonthlyRate>();
-  for (const a of data.acquirer) {
-    if (!isSale(a.txnType) || a.amountMinor <= 0 || surcharged.has(a)) continue;
-    const fee = expectedFee(data.merchant, a);
-    if (!fee) continue;
+  for (const { txn: a, fee } of pricedSales(data)) {
+    if (a.amountMinor <= 0 || surcharged.has(a)) continue;
     if (a.cardKind === 'debit' && fee.capMinor !== undefined && fee.uncappedMinor >= fee.capMinor) continue;
     if (a.feeMinor - fee.expectedMinor > tolerance) continue;
     const month = dateOf(a.txnTime).slice(0, 7);

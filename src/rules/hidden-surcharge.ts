@@ -1,8 +1,8 @@
-import type { ContractConfig } from '../model/contract.js';
 import { makeFinding } from '../model/finding.js';
-import { isSale, type AcquirerTxn } from '../model/records.js';
-import { evidence, expectedFee, yuan } from './_shared.js';
-import { defineRule, type MerchantData } from './types.js';
+import type { AcquirerTxn } from '../model/records.js';
+import { perMerchantAndConfig } from './_memo.js';
+import { evidence, pricedSales, yuan, type PricedSale } from './_shared.js';
+import { defineRule } from './types.js';
 
 const ID = 'hidden-surcharge';
 
@@ -16,41 +16,47 @@ export interface Surcharge {
   share: number;
 }
 
+/** What a sale's fee carries beyond its contracted fee. */
+const residualOf = ({ txn, fee }: PricedSale): number => txn.feeMinor - fee.expectedMinor;
+
 /**
  * The "+3 元" / 秒到费 pattern: most of a merchant's sales carry the same residual fee beyond
  * amount × rate (±1 fen) although the contract allows no fixed fee. Shared with fee-overcharge,
  * which leaves those transactions to this rule.
  */
-export function hiddenSurchargeOf(data: MerchantData, config: ContractConfig): Surcharge | undefined {
+export const hiddenSurchargeOf = perMerchantAndConfig((data, config): Readonly<Surcharge> | undefined => {
   if (data.merchant.fixedFee !== 0) return undefined;
   const tolerance = config.tolerances.feeFen;
-  const residuals: { txn: AcquirerTxn; residual: number }[] = [];
-  for (const a of data.acquirer) {
-    if (!isSale(a.txnType)) continue;
-    const fee = expectedFee(data.merchant, a);
-    if (fee) residuals.push({ txn: a, residual: a.feeMinor - fee.expectedMinor });
-  }
-  if (residuals.length < MIN_SALES) return undefined;
+  const priced = pricedSales(data);
+  if (priced.length < MIN_SALES) return undefined;
   const counts = new Map<number, number>();
-  for (const r of residuals) counts.set(r.residual, (counts.get(r.residual) ?? 0) + 1);
+  for (const p of priced) {
+    const residual = residualOf(p);
+    counts.set(residual, (counts.get(residual) ?? 0) + 1);
+  }
   // The pattern is the residual with the most sales within ±tolerance of it (not merely the most
-  // frequent exact value: 2.99/3.00/3.01 split evenly is one add-on, centred on 3.00).
-  const near = (center: number) => residuals.filter((r) => Math.abs(r.residual - center) <= tolerance).length;
+  // frequent exact value: 2.99/3.00/3.01 split evenly is one add-on, centred on 3.00). Counted over
+  // the distinct residuals, a handful, rather than over every sale for each of them.
+  const near = (center: number) => {
+    let n = 0;
+    for (const [residual, exact] of counts) if (Math.abs(residual - center) <= tolerance) n += exact;
+    return n;
+  };
   const [mode] =
     [...counts.entries()]
       .map(([residual, exact]) => [residual, near(residual), exact] as const)
       .sort((x, y) => y[1] - x[1] || y[2] - x[2] || y[0] - x[0])[0] ?? [0];
   if (mode <= tolerance) return undefined;
-  const sharing = residuals.filter((r) => Math.abs(r.residual - mode) <= tolerance);
-  const share = sharing.length / residuals.length;
+  const sharing = priced.filter((p) => Math.abs(residualOf(p) - mode) <= tolerance);
+  const share = sharing.length / priced.length;
   if (share < config.tolerances.hiddenSurchargeShare) return undefined;
   return {
     residualMinor: mode,
-    sales: sharing.map((r) => r.txn),
-    totalMinor: sharing.reduce((s, r) => s + r.residual, 0),
+    sales: sharing.map((p) => p.txn),
+    totalMinor: sharing.reduce((s, p) => s + residualOf(p), 0),
     share,
   };
-}
+});
 
 export const hiddenSurcharge = defineRule({
   id: ID,

@@ -22,6 +22,65 @@ function mostCommon(xs: (string | undefined)[]): string | undefined {
 
 const distinct = (xs: (string | undefined)[]): string[] => [...new Set(xs.filter((x): x is string => x !== undefined && x !== ''))].sort();
 
+/** What a terminal's first record says about its identity, and whether a later record differs. */
+interface FirstIdentity {
+  id: string;
+  name: string | undefined;
+  mcc: string | undefined;
+  idDiffers: boolean;
+  nameDiffers: boolean;
+  mccDiffers: boolean;
+  someMerchantWithoutMcc: boolean;
+}
+
+/**
+ * The terminals that may have drifted: more than one merchant id, name as written, or MCC (where a
+ * merchant has no contracted MCC). A superset of those the rule reports, which it checks again in
+ * full: most terminals keep one identity, and are ruled out here by comparing each record with the
+ * terminal's first, without a record copied or a name normalised.
+ */
+function driftCandidates(merchants: readonly MerchantData[]): Set<string> {
+  const byTerminal = new Map<string, FirstIdentity>();
+  for (const data of merchants) {
+    const id = data.merchant.id;
+    const withoutMcc = !data.merchant.mcc;
+    for (const txn of data.acquirer) {
+      if (!txn.terminalId) continue;
+      const first = byTerminal.get(txn.terminalId);
+      if (!first) {
+        const { merchantName: name, mcc } = txn;
+        byTerminal.set(txn.terminalId, { id, name, mcc, idDiffers: false, nameDiffers: false, mccDiffers: false, someMerchantWithoutMcc: withoutMcc });
+        continue;
+      }
+      if (id !== first.id) first.idDiffers = true;
+      if (txn.merchantName !== first.name) first.nameDiffers = true;
+      if (txn.mcc !== first.mcc) first.mccDiffers = true;
+      if (withoutMcc) first.someMerchantWithoutMcc = true;
+    }
+  }
+  const candidates = new Set<string>();
+  for (const [terminal, t] of byTerminal) {
+    if (t.idDiffers || t.nameDiffers || (t.mccDiffers && t.someMerchantWithoutMcc)) candidates.add(terminal);
+  }
+  return candidates;
+}
+
+/** The records of the given terminals, each with its merchant, in the order of the merchants and their records. */
+function recordsOfTerminals(merchants: readonly MerchantData[], terminals: ReadonlySet<string>): Map<string, Seen[]> {
+  const byTerminal = new Map<string, Seen[]>();
+  if (terminals.size === 0) return byTerminal;
+  for (const data of merchants) {
+    for (const txn of data.acquirer) {
+      if (!txn.terminalId || !terminals.has(txn.terminalId)) continue;
+      const list = byTerminal.get(txn.terminalId);
+      const seen = { data, txn };
+      if (list) list.push(seen);
+      else byTerminal.set(txn.terminalId, [seen]);
+    }
+  }
+  return byTerminal;
+}
+
 /**
  * 商户信息漂移 (移机 / 套用商户): one terminal settled under several merchant ids, merchant names or
  * MCCs in the period → high, one finding per terminal (DESIGN.md section 5). Merchant ids are the
@@ -36,16 +95,7 @@ export const merchantIdentityDrift = defineRule({
   title: '终端商户信息漂移',
   description: 'One terminal settled under several merchant ids, names or MCCs in the period.',
   check({ merchants, config }) {
-    const byTerminal = new Map<string, Seen[]>();
-    for (const data of merchants) {
-      for (const txn of data.acquirer) {
-        if (!txn.terminalId) continue;
-        const list = byTerminal.get(txn.terminalId);
-        const seen = { data, txn };
-        if (list) list.push(seen);
-        else byTerminal.set(txn.terminalId, [seen]);
-      }
-    }
+    const byTerminal = recordsOfTerminals(merchants, driftCandidates(merchants));
     const findings: Finding[] = [];
     for (const [terminal, seen] of [...byTerminal.entries()].sort(([x], [y]) => x.localeCompare(y))) {
       const ids = distinct(seen.map((s) => s.data.merchant.id));

@@ -1,6 +1,6 @@
 import { dueDate } from '../model/calendar.js';
 import { makeFinding, type Finding } from '../model/finding.js';
-import { acquirerUndo, originalCandidates } from './_links.js';
+import { acquirerOfPosSale, acquirerUndo, originalsFinder } from './_links.js';
 import { clock, dateOf, evidence, yuan } from './_shared.js';
 import { defineRule } from './types.js';
 
@@ -20,14 +20,15 @@ export const refundNotHonoured = defineRule({
   title: '退款未执行',
   description: 'An approved POS refund with no acquirer refund within the cycle plus grace business days.',
   check({ data, config, calendar, asOf, open }) {
+    if (data.posMatch.unmatchedPosRefunds.length === 0) return [];
     const grace = config.tolerances.graceBusinessDays;
     const coveredUntil = data.coverage.acquirer ?? '';
     const undo = acquirerUndo(data);
-    const acquirerOf = new Map(data.posMatch.sales.map((p) => [p.pos, p.acquirer] as const));
-    const posSales = data.posMatch.sales.map((p) => p.pos);
+    const acquirerOf = acquirerOfPosSale(data);
+    const originalsOf = originalsFinder(data.posMatch.sales.map((p) => p.pos));
     const findings: Finding[] = [];
     for (const p of data.posMatch.unmatchedPosRefunds) {
-      const voidedAtAcquirer = originalCandidates(p, posSales).some((s) => {
+      const voidedAtAcquirer = originalsOf(p).some((s) => {
         const a = acquirerOf.get(s);
         return a !== undefined && (undo.get(a)?.cancels.length ?? 0) > 0;
       });

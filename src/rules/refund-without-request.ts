@@ -1,6 +1,5 @@
 import { makeFinding, type Finding } from '../model/finding.js';
-import { duplicateSales } from '../matching/duplicates.js';
-import { acquirerUndo, posCancelOutcomes, refundOriginals } from './_links.js';
+import { acquirerUndo, exactDuplicates, posCancelOutcomes, refundOriginals } from './_links.js';
 import { clock, dateOf, evidence, yuan } from './_shared.js';
 import { nearDuplicates } from './duplicate-charge.js';
 import { defineRule } from './types.js';
@@ -22,12 +21,12 @@ export const refundWithoutRequest = defineRule({
   title: '无请求退款',
   description: 'An acquirer refund with no POS refund behind it.',
   check({ data, config }) {
-    const undo = acquirerUndo(data);
-    const originals = refundOriginals(undo);
+    if (data.posMatch.unmatchedAcquirerRefunds.length === 0) return [];
+    const originals = refundOriginals(acquirerUndo(data));
     const excused = new Set([
-      ...posCancelOutcomes(data, undo).flatMap((c) => (c.acquirer ? [c.acquirer] : [])),
-      ...duplicateSales(data.acquirer).keys(),
-      ...nearDuplicates(data, config, undo).keys(),
+      ...posCancelOutcomes(data).flatMap((c) => (c.acquirer ? [c.acquirer] : [])),
+      ...exactDuplicates(data).keys(),
+      ...nearDuplicates(data, config).keys(),
       ...data.posMatch.unmatchedAcquirerSales,
     ]);
     const posUntil = data.coverage.pos ?? '';

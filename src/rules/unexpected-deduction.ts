@@ -23,20 +23,25 @@ const PAYMENT_PARTY = /支付|银联|收单|拉卡拉|通联|汇付|快钱|易�
 
 const normalise = (s: string): string => s.replace(/\s+/g, '').replace(/（/g, '(').replace(/）/g, ')');
 
-/**
- * Whether a bank debit came from the settlement side: a licensed payer, a party that pays this
- * merchant's settlements, a payment company by name, or no counterparty named at all. A debit to
- * anyone else is the merchant's own spending (rent, a supplier's 服务费), not a deduction.
- */
-function fromSettlementSide(b: BankEntry, data: MerchantData, licensed: readonly string[]): boolean {
-  const who = b.counterpartyName ? normalise(b.counterpartyName) : '';
-  if (who === '') return true;
-  const payers = new Set([
+/** The parties that pay settlements: the licensed payers, the payers of this merchant's settlement credits and records. */
+function settlementPayers(data: MerchantData, licensed: readonly string[]): Set<string> {
+  return new Set([
     ...licensed.map(normalise),
     ...data.bankMatch.paid.flatMap((m) => (m.credit.counterpartyName ? [normalise(m.credit.counterpartyName)] : [])),
     ...data.acquirer.flatMap((a) => (a.payerName ? [normalise(a.payerName)] : [])),
   ]);
-  return [...payers].some((p) => who === p || who.startsWith(p)) || PAYMENT_PARTY.test(who);
+}
+
+/**
+ * Whether a bank debit came from the settlement side: a licensed payer, a party that pays this
+ * merchant's settlements, a payment company by name, or no counterparty named at all. A debit to
+ * anyone else is the merchant's own spending (rent, a supplier's 服务费), not a deduction.
+ * `payers` ({@link settlementPayers}) is asked for only when the debit names a counterparty.
+ */
+function fromSettlementSide(b: BankEntry, payers: () => ReadonlySet<string>): boolean {
+  const who = b.counterpartyName ? normalise(b.counterpartyName) : '';
+  if (who === '') return true;
+  return [...payers()].some((p) => who === p || who.startsWith(p)) || PAYMENT_PARTY.test(who);
 }
 
 const allowedBy = (text: string, allowed: readonly string[]): boolean => allowed.some((a) => a !== '' && text.includes(a));
@@ -63,6 +68,9 @@ export const unexpectedDeduction = defineRule({
       seen.set(key, n);
       return n;
     };
+    // Worked out once for all the merchant's debits, not again for each: it reads every record.
+    let known: Set<string> | undefined;
+    const payers = () => (known ??= settlementPayers(data, config.licensedPayers));
     const debits = data.bank.filter(
       (b) =>
         b.direction === 'debit' &&
@@ -70,7 +78,7 @@ export const unexpectedDeduction = defineRule({
         DEDUCTION.test(b.description) &&
         !BANK_OWN.test(b.description) &&
         !allowedBy(b.description, allowed) &&
-        fromSettlementSide(b, data, config.licensedPayers),
+        fromSettlementSide(b, payers),
     );
     for (const b of debits) {
       const description = b.description ?? '';
