@@ -1,5 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { AuditError, ErrorCode } from '../model/errors.js';
 import { maskPans, maskPansDeep } from '../model/pan.js';
 import type { SourceRef } from '../model/records.js';
 import { findingsCsv, rejectsCsv } from '../reports/csv.js';
@@ -67,7 +69,7 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     ['summary.json', `${JSON.stringify(result.summary, null, 2)}\n`],
     ['rejects.csv', await rejectsCsv(result.rejects)],
   ];
-  for (const report of await renderReports(result)) files.push([path.join('reports', report.name), report.bytes]);
+  for (const report of await renderReports(result, { threads: renderThreads() })) files.push([path.join('reports', report.name), report.bytes]);
   const written: string[] = [];
   for (const [name, content] of files) {
     const final = path.join(outDir, name);
@@ -82,4 +84,16 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     written.push(final);
   }
   return written;
+}
+
+/**
+ * Threads that render the PDF reports: SETTLE_AUDIT_WORKERS, as for the bulk path's workers, or
+ * one per core.
+ */
+function renderThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SETTLE_AUDIT_WORKERS;
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new AuditError(ErrorCode.USAGE, `SETTLE_AUDIT_WORKERS must be an integer ≥ 1, got "${raw}"`);
+  return n;
 }

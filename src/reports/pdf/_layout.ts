@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 /**
  * Page layout shared by the PDF reports: an A4 document in the embedded Noto Sans SC font, written
  * top to bottom by a cursor, with sections (bookmarked), paragraphs, key-value blocks and tables
@@ -10,31 +9,12 @@ import { readFileSync } from 'node:fs';
  * document information (which then holds no clock time), and pdfkit names font subsets after the
  * font's order of use (BZZZZZ+, CZZZZZ+), not at random.
  *
- * The only I/O is pdfkit reading the two font files.
+ * The only I/O is reading the two font files (_fonts.ts).
  */
-import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
+import { FONT, useReportFonts } from './_fonts.js';
 import { xmpSafe } from './_format.js';
-
-const require = createRequire(import.meta.url);
-
-/** Noto Sans SC (SIL OFL), regular and bold: every glyph the reports draw, CJK included. */
-const FONT_FILES = {
-  regular: require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf'),
-  bold: require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf'),
-} as const;
-
-const REGULAR = 'NotoSansSC-Regular';
-const BOLD = 'NotoSansSC-Bold';
-
-let fontBytes: { regular: Buffer; bold: Buffer } | undefined;
-
-/** The font files, read once per process: a run renders one report per merchant. */
-function fonts(): { regular: Buffer; bold: Buffer } {
-  fontBytes ??= { regular: readFileSync(FONT_FILES.regular), bold: readFileSync(FONT_FILES.bold) };
-  return fontBytes;
-}
 
 export const COLORS = {
   text: '#101828',
@@ -136,6 +116,8 @@ export class ReportWriter {
   private currentSection: PDFKit.PDFOutline | undefined;
   /** Headings waiting for the block they introduce (see ensure). */
   private pending: { height: number; draw: () => void }[] = [];
+  /** How many lines each text measured so far wraps to, by style and width (see measure). */
+  private readonly lineCounts = new Map<string, number>();
 
   constructor(meta: ReportMeta) {
     this.meta = meta;
@@ -165,11 +147,9 @@ export class ReportWriter {
         ModDate: when,
       },
     });
-    // Fonts are registered by name: pdfkit caches a registered font, while a font given as bytes
-    // would be parsed again at every switch between regular and bold.
-    this.doc.registerFont(REGULAR, fonts().regular);
-    this.doc.registerFont(BOLD, fonts().bold);
-    this.doc.font(REGULAR);
+    // Registered by name (a font given as bytes would be parsed again at every switch between
+    // regular and bold), and parsed once per thread for all the reports it renders.
+    useReportFonts(this.doc);
     // pdfkit's XMP packet carries the creation date but not the modification date; PDF/A wants
     // every date of the information dictionary mirrored there.
     const xmpDate = `${when.toISOString().split('.')[0]}Z`;
@@ -220,7 +200,7 @@ export class ReportWriter {
   }
 
   private style(s: TextStyle): void {
-    this.doc.font(s.bold ? BOLD : REGULAR).fontSize(s.size ?? 9).fillColor(s.color ?? COLORS.text);
+    this.doc.font(s.bold ? FONT.bold : FONT.regular).fontSize(s.size ?? 9).fillColor(s.color ?? COLORS.text);
   }
 
   /**
@@ -245,10 +225,33 @@ export class ReportWriter {
     return out;
   }
 
-  /** The height `text` takes when wrapped at `width`. */
+  /**
+   * The height `text` takes when wrapped at `width`.
+   *
+   * Half the texts are measured again (by put(), after the block that drew them measured them to
+   * make room), and wrapping is most of a report's time; so each text's number of lines is kept.
+   * The height is not: pdfkit's heightOfString adds each line's height to the cursor and
+   * subtracts the cursor, so its last bits depend on where the cursor is. heightOfLines repeats
+   * that sum, and a count is kept only if it gives back pdfkit's very height.
+   */
   measure(text: string, width: number, s: TextStyle = {}): number {
     this.style(s);
-    return this.doc.heightOfString(this.printable(text), { width });
+    const key = `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
+    const lines = this.lineCounts.get(key);
+    if (lines !== undefined) return this.heightOfLines(lines);
+    const height = this.doc.heightOfString(this.printable(text), { width });
+    const counted = Math.round(height / this.doc.currentLineHeight(true));
+    if (this.heightOfLines(counted) === height) this.lineCounts.set(key, counted);
+    return height;
+  }
+
+  /** What heightOfString gives for `lines` lines of the current font and size, from the cursor. */
+  private heightOfLines(lines: number): number {
+    const lineHeight = this.doc.currentLineHeight(true);
+    const start = this.doc.y;
+    let y = start;
+    for (let i = 0; i < lines; i++) y += lineHeight;
+    return y - start;
   }
 
   /** Draws text at a position without moving the cursor; returns its height. */

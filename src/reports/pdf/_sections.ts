@@ -32,7 +32,7 @@ export function coverTitle(w: ReportWriter, title: string, titleEn: string): voi
 /** The cover facts every report carries (DESIGN.md section 9). */
 export function coverFacts(
   w: ReportWriter,
-  summary: RunSummary,
+  summary: Pick<RunSummary, 'period' | 'timezone' | 'asOf' | 'generatedAt' | 'tool' | 'runId'>,
   extra: { before?: [string, string][]; after?: [string, string][]; csvName: string; csvSha256: string; csvRows: number },
 ): void {
   w.keyValues([

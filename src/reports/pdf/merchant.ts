@@ -26,8 +26,14 @@ import {
 } from './_format.js';
 import { coverFacts, coverTitle, findingsTable, manifestTable } from './_sections.js';
 
+/**
+ * What a merchant's report reads of the run. Named, so that the report cannot read more: a run's
+ * summary holds every merchant's totals, and renderReports sends each worker only this part.
+ */
+export type MerchantReportSummary = Pick<RunSummary, 'runId' | 'tool' | 'asOf' | 'timezone' | 'generatedAt' | 'period' | 'inputs' | 'rules'>;
+
 export interface MerchantReportArgs {
-  summary: RunSummary;
+  summary: MerchantReportSummary;
   merchant: MerchantTotals;
   /** This merchant's findings only. */
   findings: Finding[];
@@ -114,7 +120,7 @@ export async function merchantReportPdf(args: MerchantReportArgs): Promise<Buffe
 
 function summarySection(
   w: ReportWriter,
-  summary: RunSummary,
+  summary: MerchantReportSummary,
   merchant: MerchantTotals,
   findings: readonly Finding[],
   title: (rule: string) => string,

@@ -1,0 +1,325 @@
+/**
+ * The report fonts, parsed once per thread and shared by every report rendered in it.
+ *
+ * Why this reaches into pdfkit and fontkit. pdfkit parses a font anew for every document and lays
+ * out every word anew in every document: pdfkit 0.20's `PDFFontFactory.open` builds a fontkit font
+ * from the bytes, and its `EmbeddedFont` keeps the layout of each word in a cache of its own. A
+ * run writes one report per merchant, a thousand near-identical documents, and profiling showed
+ * two thirds of each report's time going to parsing the font tables, decoding glyph headers and
+ * shaping (GSUB/GPOS) the same words again. pdfkit has no public way to share either, so this
+ * module does it, in this one place, from the outside:
+ *
+ * - The fontkit font is parsed once (in a probe document) and each document gets a view of it
+ *   (`Object.create`): the tables, decoded lazily, are shared; glyph objects are not (see below),
+ *   but they inherit from shared ones the metrics and the decoded outline (SharedFont.baseGlyph).
+ *   pdfkit accepts a fontkit font wherever it accepts font bytes.
+ * - Each document's `EmbeddedFont.layoutCached` is replaced by one that looks in a layout cache
+ *   shared by all documents before it shapes a word.
+ *
+ * What must stay per document, and why the sharing is shaped so. A fontkit glyph object remembers
+ * the code points it was first asked for (`getGlyph(id, codePoints)` caches by id), and that
+ * shows in the output: pdfkit writes them into the subset's ToUnicode map, and fontkit hides a
+ * glyph whose first code point is a default-ignorable character. Glyphs shared by several code
+ * points are common in Noto Sans SC (U+00B7/U+2022/U+30FB "·", U+0020/U+00A0, U+002D/U+00AD, CJK
+ * radicals and compatibility ideographs): with a font per document, a document whose first middle
+ * dot is U+30FB maps every "·" of its text back to U+30FB. To keep exactly that:
+ * - each document's view has glyph objects of its own, which inherit the shared glyph's metrics
+ *   and outline but carry the code points first asked for in that document;
+ * - a shared layout records the glyph requests its shaping made, and is reused in a document only
+ *   if replaying them there gives every glyph the code points the shaping saw; otherwise the word
+ *   is shaped afresh for that document. So a report's bytes never depend on which reports were
+ *   rendered before it in the same thread, and equal those of a font per document.
+ * The font subset (which glyphs a document embeds, their widths and code points), the font's id
+ * and its subset tag stay pdfkit's, per document.
+ *
+ * Guarded: the members relied on are checked once on a probe document (pdfkit 0.20.2,
+ * fontkit 2.0.4); if they are not as expected, fonts are registered from their bytes, pdfkit's
+ * plain path: slower, same output. The tests compare the reports byte for byte, and read back
+ * the text of a report whose first middle dot is U+30FB.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import PDFDocument from 'pdfkit';
+
+const require = createRequire(import.meta.url);
+
+/** Noto Sans SC (SIL OFL), regular and bold: every glyph the reports draw, CJK included. */
+const FONT_FILES = {
+  regular: require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf'),
+  bold: require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf'),
+} as const;
+
+/** The names the reports select the fonts by (`doc.font(FONT.bold)`). */
+export const FONT = { regular: 'NotoSansSC-Regular', bold: 'NotoSansSC-Bold' } as const;
+
+type Variant = keyof typeof FONT;
+
+/**
+ * Distinct words kept per font before the shared layouts are dropped and gathered again. A run of
+ * a thousand merchants lays out a few tens of thousands; the cap bounds a long-lived process.
+ */
+const MAX_SHARED_RUNS = 200_000;
+
+/** A fontkit glyph: the members read here. */
+interface Glyph {
+  readonly id: number;
+  codePoints: readonly number[];
+  readonly advanceWidth: number;
+}
+
+/** A fontkit font: the members read here. */
+interface FontkitFont {
+  getGlyph(id: number, codePoints?: readonly number[]): Glyph;
+  hasGlyphForCodePoint(codePoint: number): boolean;
+  layout(text: string): unknown;
+}
+
+/** The layout of one word as pdfkit's EmbeddedFont keeps it: positions scaled to 1000 units. */
+interface Run {
+  glyphs: readonly Glyph[];
+  positions: readonly object[];
+  advanceWidth: number;
+}
+
+/** pdfkit's EmbeddedFont (js/pdfkit.js): the members used here. */
+interface EmbeddedFont {
+  font: FontkitFont;
+  layoutCache?: Record<string, Run>;
+  layoutRun(text: string): Run;
+  layoutCached(text: string): Run;
+}
+
+/** One `getGlyph` call made while shaping a word: what was asked and the code points the glyph had. */
+interface GlyphRequest {
+  readonly id: number;
+  readonly asked: readonly number[];
+  readonly got: readonly number[];
+}
+
+/** A word's layout, shared across documents, with the glyph requests that produced it. */
+interface SharedRun {
+  readonly requests: readonly GlyphRequest[];
+  readonly glyphIds: readonly number[];
+  readonly positions: readonly object[];
+  readonly advanceWidth: number;
+}
+
+/** A font parsed once per thread, its glyphs' metrics and outlines, and its words' layouts. */
+class SharedFont {
+  private readonly runs = new Map<string, SharedRun>();
+  private readonly bases = new Map<number, Glyph>();
+
+  /**
+   * @param fixedOutlines the font has no variations, so a glyph's outline is a function of its
+   * id alone (fontkit's `_decode` of a variable font applies the variation coordinates).
+   */
+  constructor(
+    readonly parsed: FontkitFont,
+    private readonly fixedOutlines: boolean,
+  ) {}
+
+  /**
+   * The thread's glyph `id`, for documents' glyphs to inherit: its metrics computed once and, for
+   * a font without variations, its outline decoded once. fontkit decodes a glyph's outline anew
+   * each time it is asked (`_decode`), and each document's subset asks for every glyph it embeds,
+   * to find the components of a composite glyph: the largest cost of a report after shaping. The
+   * decoded outline is frozen, so that anything that would change it throws.
+   */
+  baseGlyph(id: number): Glyph {
+    let glyph = this.bases.get(id);
+    if (glyph === undefined) {
+      glyph = this.parsed.getGlyph(id);
+      void glyph.advanceWidth;
+      const decode = (glyph as { _decode?: unknown })._decode;
+      if (this.fixedOutlines && typeof decode === 'function' && decode.length === 0) {
+        const base = glyph;
+        let outline: unknown;
+        Object.defineProperty(glyph, '_decode', { value: () => (outline ??= frozen(decode.call(base))) });
+      }
+      this.bases.set(id, glyph);
+    }
+    return glyph;
+  }
+
+  run(text: string): SharedRun | undefined {
+    return this.runs.get(text);
+  }
+
+  remember(text: string, run: SharedRun): void {
+    if (this.runs.size >= MAX_SHARED_RUNS) this.runs.clear();
+    if (!this.runs.has(text)) this.runs.set(text, run);
+  }
+}
+
+/** A decoded outline, frozen with its arrays (points, components) and their items. */
+function frozen<T>(outline: T): T {
+  if (outline === null || typeof outline !== 'object') return outline;
+  for (const member of Object.values(outline)) {
+    if (!Array.isArray(member)) continue;
+    for (const item of member) if (item !== null && typeof item === 'object') Object.freeze(item);
+    Object.freeze(member);
+  }
+  return Object.freeze(outline);
+}
+
+const sameNumbers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
+
+/** One document's view of a shared font: its own glyph objects, the shared tables and layouts. */
+class DocumentFont {
+  readonly view: FontkitFont;
+  private readonly glyphs = new Map<number, Glyph>();
+  /**
+   * The glyph requests of the word being shaped, while one is: the first for each glyph, since a
+   * glyph's code points are set when it is created and a later request cannot change them.
+   */
+  private requests: Map<number, GlyphRequest> | undefined;
+
+  constructor(private readonly shared: SharedFont) {
+    // `_glyphs` of its own too: should a fontkit version create glyphs without calling getGlyph,
+    // they would still be this document's, as with a font per document.
+    this.view = Object.create(shared.parsed, {
+      getGlyph: { value: (id: number, codePoints?: readonly number[]) => this.glyph(id, codePoints) },
+      _glyphs: { value: {} },
+    }) as FontkitFont;
+  }
+
+  /** fontkit's getGlyph for this document: a glyph keeps the code points first asked for here. */
+  private glyph(id: number, codePoints: readonly number[] = []): Glyph {
+    let glyph = this.glyphs.get(id);
+    if (glyph === undefined) {
+      glyph = Object.create(this.shared.baseGlyph(id)) as Glyph;
+      glyph.codePoints = codePoints;
+      this.glyphs.set(id, glyph);
+    }
+    if (this.requests && !this.requests.has(id)) this.requests.set(id, { id, asked: Object.freeze([...codePoints]), got: Object.freeze([...glyph.codePoints]) });
+    return glyph;
+  }
+
+  /** Replaces pdfkit's EmbeddedFont.layoutCached: the document's cache, then the shared one, then shaping. */
+  layoutCached(font: EmbeddedFont, cache: Record<string, Run>, text: string): Run {
+    const own = cache[text];
+    if (own) return own;
+    const run = this.reuse(text) ?? this.shape(font, text);
+    cache[text] = run;
+    return run;
+  }
+
+  /**
+   * The shared layout of `text`, if shaping it in this document would give the same: replaying its
+   * glyph requests here gives every glyph the code points they had when it was shaped. Each
+   * request is one the shaping would make at this point too (all before it answered the same), so
+   * replaying a prefix before a mismatch leaves the document as shaping will.
+   */
+  private reuse(text: string): Run | undefined {
+    const shared = this.shared.run(text);
+    if (shared === undefined) return undefined;
+    for (const request of shared.requests) {
+      if (!sameNumbers(this.glyph(request.id, request.asked).codePoints, request.got)) return undefined;
+    }
+    return { glyphs: shared.glyphIds.map((id) => this.glyphs.get(id)!), positions: shared.positions, advanceWidth: shared.advanceWidth };
+  }
+
+  /** Shapes `text` for this document (pdfkit's own layoutRun) and shares the result. */
+  private shape(font: EmbeddedFont, text: string): Run {
+    const requests = new Map<number, GlyphRequest>();
+    this.requests = requests;
+    let run: Run;
+    try {
+      run = font.layoutRun(text);
+    } finally {
+      this.requests = undefined;
+    }
+    // Shared only if every glyph of the result came from this document's getGlyph (so the replay
+    // rebuilds the same run). Positions are frozen: pdfkit only reads them (it copies a position
+    // before changing it for word spacing), and freezing makes any future change fail loudly.
+    if (run.glyphs.every((g) => this.glyphs.get(g.id) === g)) {
+      for (const p of run.positions) Object.freeze(p);
+      this.shared.remember(text, { requests: [...requests.values()], glyphIds: run.glyphs.map((g) => g.id), positions: run.positions, advanceWidth: run.advanceWidth });
+    }
+    return run;
+  }
+}
+
+/** A document's current font, which pdfkit keeps in `_font` (js/pdfkit.js, FontsMixin.font). */
+const currentFont = (doc: PDFKit.PDFDocument) => (doc as unknown as { _font?: unknown })._font;
+
+function isEmbeddedFont(value: unknown): value is EmbeddedFont {
+  const f = value as Partial<EmbeddedFont> | undefined;
+  return (
+    typeof f?.layoutRun === 'function' &&
+    typeof f.layoutCached === 'function' &&
+    typeof f.layoutCache === 'object' &&
+    typeof f.font?.getGlyph === 'function' &&
+    typeof f.font.layout === 'function' &&
+    typeof f.font.hasGlyphForCodePoint === 'function'
+  );
+}
+
+let fontBytes: Record<Variant, Buffer> | undefined;
+
+/** The font files, read once per thread: a run renders one report per merchant. */
+function bytesOf(variant: Variant): Buffer {
+  fontBytes ??= { regular: readFileSync(FONT_FILES.regular), bold: readFileSync(FONT_FILES.bold) };
+  return fontBytes[variant];
+}
+
+/** The thread's shared fonts; null when pdfkit or fontkit are not as this module expects. */
+let sharedFonts: Record<Variant, SharedFont> | null | undefined;
+
+function shared(): Record<Variant, SharedFont> | null {
+  if (sharedFonts === undefined) {
+    const open = (variant: Variant): SharedFont | null => {
+      let font: unknown;
+      try {
+        const probe = new PDFDocument({ font: '', autoFirstPage: false });
+        probe.font(bytesOf(variant));
+        font = currentFont(probe);
+      } catch {
+        // Not the pdfkit this was written for: its plain path will tell what is wrong, if anything.
+        return null;
+      }
+      // The layout engine is cached on the first font that shapes with it; it must be each view's
+      // own (bound to the view's glyphs), so the parsed font must never have shaped anything.
+      if (!isEmbeddedFont(font) || Object.hasOwn(font.font, '_layoutEngine')) return null;
+      // Pure lookups that fontkit caches on the object that first asks: asked here, they are
+      // computed once and inherited by every view, instead of once per document.
+      font.font.hasGlyphForCodePoint(0x20);
+      const variations = (font.font as { _variationProcessor?: unknown })._variationProcessor;
+      return new SharedFont(font.font, variations === null);
+    };
+    const regular = open('regular');
+    const bold = open('bold');
+    sharedFonts = regular && bold ? { regular, bold } : null;
+  }
+  return sharedFonts;
+}
+
+/**
+ * Registers the report fonts in `doc` under FONT's names and selects the regular one. Both are
+ * opened here, regular then bold: pdfkit numbers fonts in the order they are opened (F1, F2) and
+ * names subsets after that number, which is the order reports first used them in (the regular is
+ * selected first), and a font a document never draws with is not written to it.
+ */
+export function useReportFonts(doc: PDFKit.PDFDocument): void {
+  const fonts = shared();
+  for (const variant of ['regular', 'bold'] as const) {
+    const font = fonts?.[variant];
+    if (!font) {
+      doc.registerFont(FONT[variant], bytesOf(variant));
+      doc.font(FONT[variant]);
+      continue;
+    }
+    const own = new DocumentFont(font);
+    // pdfkit takes a fontkit font where it takes bytes (PDFFontFactory.open); its type says bytes.
+    doc.registerFont(FONT[variant], own.view as unknown as Buffer);
+    doc.font(FONT[variant]);
+    // Should pdfkit not have opened it as it did in the probe, the view still works as a font of
+    // this document's own; only its words are not shared.
+    const embedded = currentFont(doc);
+    if (isEmbeddedFont(embedded) && embedded.font === own.view && embedded.layoutCache) {
+      const cache = embedded.layoutCache;
+      embedded.layoutCached = (text: string) => own.layoutCached(embedded, cache, text);
+    }
+  }
+  doc.font(FONT.regular);
+}
