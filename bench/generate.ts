@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../samples/prng.js';
 import iconv from 'iconv-lite';
 import { stringify as toYaml } from 'yaml';
 import { addCalendarDays } from '../src/model/calendar.js';
@@ -57,17 +58,8 @@ const TRADES: { suffix: string; mcc: string; minYuan: number; maxYuan: number }[
   { suffix: '百货有限公司', mcc: '5311', minYuan: 20, maxYuan: 3000 },
 ];
 
-/** mulberry32: small, fast and seeded. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The month's seeded generator (samples/prng.ts). */
+const prng = mulberry32;
 
 /** GBK bytes as a latin1 string, so a whole line can be concatenated and written in one call. */
 const gbk = (text: string): string => iconv.encode(text, 'gbk').toString('latin1');

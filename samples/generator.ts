@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { mulberry32 } from './prng.js';
 import { stringify as toYaml } from 'yaml';
 import { addCalendarDays, chinaCalendar, dueDate } from '../src/model/calendar.js';
 import { applyRate, formatDecimal } from '../src/model/money.js';
@@ -78,16 +79,9 @@ const PRICING: Record<Card, { rate: string; ppm: number; capMinor?: number }> = 
 const ISSUER_PPM: Record<'debit' | 'credit', number> = { debit: 3500, credit: 4500 };
 const NETWORK_PPM = 325;
 
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same month. */
+/** A seeded generator (mulberry32) with helpers: the same seed gives the same month. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -4,20 +4,12 @@
  * of the matchers is taken. Seeded, so a failure can be replayed.
  */
 import type { AcquirerTxn, PosSale, TxnType } from '../../src/model/records.js';
+import { mulberry32 } from '../../samples/prng.js';
 
 export const RANDOM_MERCHANT = '898310048990001';
 
-/** mulberry32: a small seeded generator, good enough to pick test data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (samples/prng.ts), good enough to pick test data. */
+export const seeded = mulberry32;
 
 export interface Pick {
   <T>(xs: readonly T[]): T;
