@@ -251,3 +251,11 @@ export function lastFour(card: string | undefined): string | undefined {
   const m = /(\d{4})$/.exec(card);
   return m?.[1];
 }
+
+/**
+ * `table[key]` for a key read from a file, or undefined when the table does not itself hold it:
+ * a cell reading `toString` or `constructor` must not find Object.prototype's function.
+ */
+export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

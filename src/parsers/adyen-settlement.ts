@@ -2,7 +2,7 @@ import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { formatDecimal, minorDigits, parseAmount } from '../model/money.js';
 import type { AcquirerTxn, CardKind, ControlCheck, FeeParts, TxnType } from '../model/records.js';
 import { assignOptional } from './acquirer-csv.js';
-import { decode, detectEncoding, splitCsvLine, splitLines } from './_text.js';
+import { decode, detectEncoding, ownValue, splitCsvLine, splitLines } from './_text.js';
 import { defineParser, type FileInfo, type ParseEvent } from './types.js';
 
 const ID = 'adyen-settlement';
@@ -105,7 +105,7 @@ type Fields = { year: number; month: number; day: number; hour: number; minute: 
 /** The zone a TimeZone cell names: an abbreviation, an offset (`+01:00`, `GMT+8`) or an IANA name. */
 function zoneOf(cell: string, at: Fields, contractZone: string): { zone: Zone } | { problem: string } {
   const s = cell.trim();
-  const offsets = ZONE_ABBREVIATIONS[s.toUpperCase()];
+  const offsets = ownValue(ZONE_ABBREVIATIONS, s.toUpperCase());
   if (offsets) {
     const [only] = offsets;
     if (offsets.length === 1 && only !== undefined) return { zone: FixedOffsetZone.instance(only) };
@@ -387,7 +387,7 @@ function readLine(row: Row, zone: string, fileBatch: string, line: number, file:
   const typeKey = typeText.toLowerCase();
   const txnTime = row.time(zone);
   const batch = row.text('batch') ?? fileBatch;
-  const txnType: TxnType = PAYMENT_TYPES[typeKey] ?? 'adjustment';
+  const txnType: TxnType = ownValue(PAYMENT_TYPES, typeKey) ?? 'adjustment';
   const money = readMoney(row, txnType !== 'adjustment');
   if (!money || row.problems.length > 0 || txnTime === '') return { problems: row.problems };
 

@@ -2,7 +2,7 @@ import XLSX from 'xlsx';
 import { minorDigits, parseAmount } from '../model/money.js';
 import type { BankEntry } from '../model/records.js';
 import { Tally, bankRecord, checkEvent, maskIfCard, rejectEvent, withOptional } from './_bank.js';
-import { cleanCell, decode, detectEncoding, guessDelimiter, parseLocalDateTime, splitCsvLine, splitLines } from './_text.js';
+import { cleanCell, decode, detectEncoding, guessDelimiter, ownValue, parseLocalDateTime, splitCsvLine, splitLines } from './_text.js';
 import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from './types.js';
 
 const ID = 'bank-statement-cn';
@@ -388,7 +388,7 @@ function readPreamble(rows: readonly (string[] | null)[]): Preamble {
 function currencyCode(text: string): string | null {
   const s = text.trim();
   if (/^[A-Z]{3}$/.test(s)) return s;
-  return CURRENCY_NAMES[s.toLowerCase()] ?? null;
+  return ownValue(CURRENCY_NAMES, s.toLowerCase()) ?? null;
 }
 
 function parseDate(text: string, zone: string): string | null {
@@ -584,7 +584,7 @@ function* footerChecks(
   const label = /^[^\d:：,，;；\s]+/.exec(footer.cells.find((c) => c !== '') ?? '')?.[0] ?? '合计';
   const named = Object.keys(CURRENCY_NAMES).find((n) => label.startsWith(n));
   const seen = tally.currencies();
-  const currency = named ? (CURRENCY_NAMES[named] ?? defaultCurrency) : seen.length === 1 ? (seen[0] ?? defaultCurrency) : defaultCurrency;
+  const currency = named ? (ownValue(CURRENCY_NAMES, named) ?? defaultCurrency) : seen.length === 1 ? (seen[0] ?? defaultCurrency) : defaultCurrency;
   const digits = minorDigits(currency);
   const t = tally.get(currency);
   const done = new Set<string>();

@@ -4,6 +4,7 @@ import { minorDigits, parseAmount } from '../model/money.js';
 import type { BankEntry } from '../model/records.js';
 import { Tally, bankRecord, checkEvent, maskIfCard, rejectEvent, withOptional } from './_bank.js';
 import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from './types.js';
+import { ownValue } from './_text.js';
 
 const ID = 'camt053';
 
@@ -159,7 +160,7 @@ function* parseCamt(input: ParserInput): Generator<ParseEvent> {
       variant = /camt\.\d{3}\.\d{3}\.\d{2}/.exec(namespaces)?.[0];
     }
     if (name === 'Amt') amountCurrency = String(tag.attributes['Ccy'] ?? '');
-    if (parent && CONTAINERS[parent] === name && !statement) {
+    if (parent && ownValue(CONTAINERS, parent) === name && !statement) {
       statement = { depth: stack.length, line: tagLine, balances: [], summary: new Map(), tally: new Tally(), booked: 0, bookedAbs: 0 };
     } else if (statement && name === 'Ntry' && stack.length === statement.depth + 1) {
       entry = { depth: stack.length, line: tagLine, start: tagStart, remittance: [], transactions: 0 };

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { minorDigits, parseAmount } from '../model/money.js';
 import type { AcquirerTxn, CardKind, ControlCheck, TxnType } from '../model/records.js';
 import { assignOptional } from './acquirer-csv.js';
-import { decode, detectEncoding, splitCsvLine, splitLines } from './_text.js';
+import { decode, detectEncoding, ownValue, splitCsvLine, splitLines } from './_text.js';
 import { defineParser, type FileInfo, type ParseEvent } from './types.js';
 
 const ID = 'stripe-payout-recon';
@@ -281,7 +281,7 @@ function readLine(row: Row, ctx: { zone: string; merchant: { id: string; name?: 
     return { payout: { id: payout, line: ctx.line, currency, amount: Math.abs(net) } };
   }
 
-  const txnType: TxnType = CATEGORIES[category] ?? 'adjustment';
+  const txnType: TxnType = ownValue(CATEGORIES, category) ?? 'adjustment';
   const txn: AcquirerTxn = {
     source: { file: ctx.file, line: ctx.line },
     format: ID,

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { parseAmount, type ParsedAmount } from '../model/money.js';
 import type { AcquirerTxn, ControlCheck, TxnType } from '../model/records.js';
 import { assignOptional } from './acquirer-csv.js';
-import { cleanCell, decode, detectEncoding, localDate, parseLocalDateTime, splitCsvLine, splitLines } from './_text.js';
+import { cleanCell, decode, detectEncoding, localDate, ownValue, parseLocalDateTime, splitCsvLine, splitLines } from './_text.js';
 import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from './types.js';
 
 const ID = 'wechat-trade-bill';
@@ -222,7 +222,7 @@ class Sums {
 function tradeRow(row: Row, input: ParserInput, lineNo: number, sums: Sums): AcquirerTxn | undefined {
   const zone = input.options.timezone;
   const statusText = row.text(COL.status) ?? '';
-  const txnType = STATUS[statusText];
+  const txnType = ownValue(STATUS, statusText);
   if (!txnType) row.problems.push(`交易状态: expected SUCCESS, REFUND or REVOKED, got "${statusText}"`);
   const sub = row.text(COL.subMerchant);
   // 特约商户号 is the sub-merchant of a service provider; `0` or empty means the bill is the merchant's own.
@@ -327,7 +327,7 @@ function* summaryChecks(
     const name = names[i] ?? '';
     if (name === '') continue;
     const raw = values[i] ?? '';
-    const what = variant === '资金账单' ? FUND_TOTALS[name] : TRADE_TOTALS[name];
+    const what = variant === '资金账单' ? ownValue(FUND_TOTALS, name) : ownValue(TRADE_TOTALS, name);
     if (what === undefined) continue;
     const isCount = what === 'count' || what.endsWith('笔数');
     // A total of a column this bill type does not have is not checked.

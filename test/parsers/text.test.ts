@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { parseLocalDateTime } from '../../src/parsers/_text.js';
+import { ownValue, parseLocalDateTime } from '../../src/parsers/_text.js';
 
 /** What Luxon itself says for a local time in a zone: parseLocalDateTime's cached offsets must agree. */
 function luxon(text: string, zone: string): string | null {
@@ -46,4 +46,12 @@ describe('parseLocalDateTime', () => {
       expect(checked).toBeGreaterThan(1000);
     },
   );
+});
+
+describe('ownValue', () => {
+  it('finds what a table holds, and nothing for a name Object.prototype has', () => {
+    const table: Record<string, string> = { SUCCESS: 'sale' };
+    expect(ownValue(table, 'SUCCESS')).toBe('sale');
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) expect(ownValue(table, name)).toBeUndefined();
+  });
 });

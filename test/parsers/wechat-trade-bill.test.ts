@@ -147,6 +147,22 @@ describe('wechat-trade-bill: golden figures of every public sample', () => {
     });
   });
 
+  it('ignores file text that names a JavaScript property (a summary column "toString", a status "constructor")', () => {
+    // Found by the fuzz run: a summary header `toString` looked up Object.prototype's function.
+    const text = new TextDecoder().decode(sample('extracted_wxjava_bill_ALL.csv'));
+    const plain = run('plain.csv', sample('extracted_wxjava_bill_ALL.csv'));
+    const renamed = text.replace(',订单总金额,申请退款总金额', ',订单总金额,toString');
+    expect(renamed).not.toBe(text);
+    // The renamed summary column is no longer checked; the others are, as before.
+    const summary = run('summary.csv', new TextEncoder().encode(renamed));
+    expect(checkMap(summary.checks)).toEqual(Object.fromEntries(Object.entries(checkMap(plain.checks)).filter(([name]) => name !== '申请退款总金额')));
+    expect(summary.records).toEqual(plain.records.map((r) => ({ ...r, source: { ...r.source, file: 'summary.csv' } })));
+    // A row whose status reads `constructor` is refused as an unknown status, not read as anything.
+    const status = run('status.csv', new TextEncoder().encode(text.replace('`JSAPI,`SUCCESS,', '`JSAPI,`constructor,')));
+    expect(status.records).toHaveLength(plain.records.length - 1);
+    expect(status.rejects).toHaveLength(1);
+  });
+
   it('maps a REFUND bill row to a refund keyed by the refund ids, with the refund success time', () => {
     const { records } = run('extracted_wxjava_bill_REFUND.csv', sample('extracted_wxjava_bill_REFUND.csv'));
     expect(records[0]).toMatchObject({
