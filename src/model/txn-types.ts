@@ -58,7 +58,21 @@ function typeOf(text: string, codes: Readonly<Record<string, TxnType>>): TxnType
 
 /** Maps a card-type or payment-method cell to a card kind. */
 export function cardKindFromText(text: string | undefined): CardKind {
-  const s = (text ?? '').trim();
+  if (text === undefined) return 'unknown';
+  // As for types: few distinct cells, millions of rows.
+  let kind = cardKinds.get(text);
+  if (kind === undefined) {
+    kind = cardKindOf(text);
+    if (cardKinds.size >= 1000) cardKinds.clear();
+    cardKinds.set(text, kind);
+  }
+  return kind;
+}
+
+const cardKinds = new Map<string, CardKind>();
+
+function cardKindOf(text: string): CardKind {
+  const s = text.trim();
   if (s === '') return 'unknown';
   if (/借记|debit|储蓄|^d$|^01$/i.test(s)) return 'debit';
   if (/贷记|信用|credit|准贷记|^c$|^02$/i.test(s)) return 'credit';

@@ -66,14 +66,33 @@ export class MappedRow {
   date(field: CanonicalField): string | undefined {
     const v = this.text(field);
     if (v === undefined) return undefined;
-    const iso = parseLocalDateTime(v, this.zone);
-    if (!iso) {
+    const date = localDateOf(v, this.zone);
+    if (date === null) {
       this.problems.push(`${field}: expected a date, got "${v}"`);
       return undefined;
     }
-    return iso.slice(0, 10);
+    return date;
   }
 }
+
+/**
+ * The calendar date a date cell names (`YYYY-MM-DD`), or null when it names none, remembered per
+ * zone and cell text: a month's file names some thirty settlement dates on millions of rows, and
+ * each row then shares one string instead of parsing and keeping its own.
+ */
+function localDateOf(text: string, zone: string): string | null {
+  let dates = datesByZone.get(zone);
+  if (!dates) datesByZone.set(zone, (dates = new Map()));
+  let date = dates.get(text);
+  if (date === undefined) {
+    date = parseLocalDateTime(text, zone)?.slice(0, 10) ?? null;
+    if (dates.size >= 10_000) dates.clear();
+    dates.set(text, date);
+  }
+  return date;
+}
+
+const datesByZone = new Map<string, Map<string, string | null>>();
 
 /**
  * A file in which no header row was found: every line is a reject saying so (nothing is dropped),
