@@ -43,8 +43,9 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     buffered = 0;
   };
 
-  // Room for a block and the partial line carried over from the previous one.
-  let buf = Buffer.allocUnsafe(2 * BLOCK);
+  // Room for a block and the partial line carried over from the previous one: the thread's
+  // buffer, reused by every range it partitions (see readBuffer).
+  let buf = readBuffer();
   let lineIndex = 0;
   const fd = openSync(task.path, 'r');
   try {
@@ -79,6 +80,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
         const grown = Buffer.allocUnsafe(2 * buf.length);
         buf.copy(grown, 0, 0, filled);
         buf = grown;
+        threadBuffer = grown;
       }
       const want = Math.min(buf.length - filled, BLOCK, task.end - (filePos + filled));
       if (want > 0) {
@@ -112,4 +114,18 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     if (spillFd !== undefined) closeSync(spillFd);
   }
   return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers };
+}
+
+/**
+ * The read buffer of this thread's partition tasks. A range is partitioned synchronously, start
+ * to end, and nothing keeps a view of the buffer past its task (lines are copied into their
+ * buckets, footers sliced), so one buffer serves every task of the thread. A new buffer per task
+ * was memory outside the JavaScript heap, given back only when the collector happened to run:
+ * dozens of tasks per worker made a transient peak of the whole process's memory.
+ */
+let threadBuffer: Buffer | undefined;
+
+function readBuffer(): Buffer {
+  threadBuffer ??= Buffer.allocUnsafe(2 * BLOCK);
+  return threadBuffer;
 }
