@@ -99,3 +99,12 @@ export function maskPansDeep<T>(value: T, keep: ReadonlySet<string> = new Set())
   };
   return walk(value) as T;
 }
+
+/**
+ * A rejected row as outputs may carry it: it is copied out verbatim (rejects.csv, the
+ * unparseable-row finding), so any card number in its text or reason is masked once, where the
+ * parse hands it over, before it reaches a rule, a report or a log.
+ */
+export function maskedReject<R extends { raw: string; reason: string }>(reject: R): R {
+  return { ...reject, raw: maskPans(reject.raw), reason: maskPans(reject.reason) };
+}

@@ -14,7 +14,7 @@ import { loadInputs, type InputFile } from './inputs.js';
 import { buildMerchantData } from './merchant-data.js';
 import { parseInput, type ParsedInput } from './parse-input.js';
 import { TOOL } from './tool.js';
-import { merchantTotalsOf, sourceTotalsOf, withFindings } from './totals.js';
+import { countFindings, dateRange, manifestLine, merchantTotalsOf, sourceTotalsOf, withFindings } from './totals.js';
 
 export interface AuditOptions {
   config: ContractConfig;
@@ -258,32 +258,20 @@ function runId(parsed: ParsedInput[], config: ContractConfig, asOf: string): str
 }
 
 function periodOf(records: ReturnType<typeof collect>): RunSummary['period'] {
-  const dates = [
-    ...records.acquirer.map((a) => a.txnTime.slice(0, 10)),
-    ...records.pos.map((p) => p.txnTime.slice(0, 10)),
-    ...records.bank.map((b) => b.bookingDate),
-  ].filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
-  if (dates.length === 0) return null;
-  dates.sort();
-  return { from: dates[0]!, to: dates[dates.length - 1]! };
+  const { min, max } = dateRange(records.acquirer, records.pos, records.bank);
+  return min !== undefined && max !== undefined ? { from: min, to: max } : null;
 }
 
 function manifestEntry(p: ParsedInput): ManifestEntry {
-  return {
-    file: p.file,
-    delivered: p.delivered,
-    sha256: p.sha256,
-    bytes: p.bytes,
-    format: p.format || null,
-    role: p.format ? p.role : null,
-    encoding: p.format ? p.encoding : null,
-    ...(p.info.variant ? { variant: p.info.variant } : {}),
-    lines: p.info.units,
+  return manifestLine({
+    ...p,
+    variant: p.info.variant,
+    units: p.info.units,
     rows: p.records.length,
     rejects: p.rejects.length,
-    nonDataLines: p.info.nonDataUnits,
-    ...(p.format === '' ? { error: (p as ParsedInput & { error?: string }).error } : {}),
-  };
+    nonDataUnits: p.info.nonDataUnits,
+    error: (p as ParsedInput & { error?: string }).error,
+  });
 }
 
 function unreadableEntry(input: InputFile, error: string): ManifestEntry {
@@ -320,14 +308,4 @@ function emptyParse(input: InputFile, entry: ManifestEntry): ParsedInput {
     },
     { error: entry.error },
   );
-}
-
-function countFindings(findings: Finding[]): RunSummary['counts'] {
-  const byRule: Record<string, number> = {};
-  const bySeverity: Record<string, number> = {};
-  for (const f of findings) {
-    byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
-    bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
-  }
-  return { findings: findings.length, byRule, bySeverity };
 }

@@ -1,4 +1,4 @@
-import { maskPans } from '../model/pan.js';
+import { maskedReject } from '../model/pan.js';
 import type { ControlCheck, CanonicalRecord, Reject } from '../model/records.js';
 import type { FileInfo, ParseOptions } from '../parsers/types.js';
 import { detect } from './detect.js';
@@ -33,9 +33,7 @@ export function parseInput(input: InputFile, options: ParseOptions): ParsedInput
         records.push({ role: event.role, record: event.record } as CanonicalRecord);
         break;
       case 'reject':
-        // A rejected row is copied out verbatim (rejects.csv, the unparseable-row finding): mask
-        // any card number in it here, once, before it reaches a rule, a report or a log.
-        rejects.push({ ...event.reject, raw: maskPans(event.reject.raw), reason: maskPans(event.reject.reason) });
+        rejects.push(maskedReject(event.reject));
         break;
       case 'check':
         checks.push(event.check);

@@ -133,7 +133,7 @@ function isIsoDate(d: string): boolean {
   return true;
 }
 
-/** audit.ts `countFindings`. */
+/** Findings counted by rule and by severity, for the summary. */
 export function countFindings(findings: readonly Finding[]): RunSummary['counts'] {
   const byRule: Record<string, number> = {};
   const bySeverity: Record<string, number> = {};
@@ -144,7 +144,7 @@ export function countFindings(findings: readonly Finding[]): RunSummary['counts'
   return { findings: findings.length, byRule, bySeverity };
 }
 
-/** The manifest line of a file (audit.ts `manifestEntry`). */
+/** The manifest line of a file, from its parse (runAudit) or its partitions' merged parse (the bulk path). */
 export function manifestLine(p: {
   file: string;
   delivered: string;

@@ -1,6 +1,6 @@
 import { chinaCalendar } from '../../model/calendar.js';
 import type { Finding } from '../../model/finding.js';
-import { maskPans } from '../../model/pan.js';
+import { maskedReject } from '../../model/pan.js';
 import type { AcquirerTxn, BankEntry, CanonicalRecord, ControlCheck, PosSale, Reject } from '../../model/records.js';
 import { numberLines } from '../../parsers/_tabular.js';
 import { parserById } from '../../parsers/index.js';
@@ -226,8 +226,7 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
         break;
       }
       case 'reject':
-        // As parseInput does: a rejected row is copied out verbatim, so card numbers are masked here.
-        rejects.push({ ...event.reject, raw: maskPans(event.reject.raw), reason: maskPans(event.reject.reason) });
+        rejects.push(maskedReject(event.reject));
         break;
       case 'check':
         checks.push(event.check);
