@@ -179,7 +179,8 @@ async function expand(
   return [{ file: name, bytes, sha256: hash, delivered, forcedFormat: format, companions: new Map() }];
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** A folder's files as inputs are read from it: sorted by name, hidden ones skipped, depth first. */
+export async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {

@@ -1,6 +1,5 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { chinaCalendar } from '../../model/calendar.js';
 import type { ContractConfig } from '../../model/contract.js';
 import { AuditError, ErrorCode } from '../../model/errors.js';
@@ -11,7 +10,7 @@ import { noHistory } from '../../rules/types.js';
 import type { AuditOptions } from '../audit.js';
 import { isGzip, isZip } from '../archive.js';
 import { detect } from '../detect.js';
-import { splitForcedFormat } from '../inputs.js';
+import { splitForcedFormat, walk } from '../inputs.js';
 import { classifyHead } from '../preflight.js';
 import { LineWalker } from './_lines.js';
 import type { FilePlan } from './types.js';
@@ -203,17 +202,4 @@ async function readHead(file: string, n: number): Promise<Uint8Array> {
   } finally {
     await fh.close();
   }
-}
-
-/** A folder's files as loadInputs walks them: sorted by name, hidden ones skipped, depth first. */
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
 }
