@@ -1,5 +1,6 @@
 import chineseDays from 'chinese-days';
 import { DateTime } from 'luxon';
+import { remember } from './remember.js';
 
 /**
  * Business days on the China calendar: public holidays and the make-up working days (调休) that
@@ -16,31 +17,19 @@ export interface BusinessCalendar {
 
 // Answers are remembered: a month of a thousand merchants asks about the same few dozen dates
 // millions of times (every settlement's due date), and each answer costs a Luxon or a
-// chinese-days date parse. Bounded, so a long-running scheduler cannot grow them without end.
+// chinese-days date parse.
 const MAX_REMEMBERED = 50_000;
-const calendarDays = new Map<string, string>();
-const workdays = new Map<string, boolean>();
+
+const plusDays = remember(MAX_REMEMBERED, (key) => {
+  const [date = '', n = '0'] = key.split('|');
+  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: Number(n) }).toISODate() ?? date;
+});
 
 export function addCalendarDays(date: string, n: number): string {
-  const key = `${date}|${n}`;
-  let out = calendarDays.get(key);
-  if (out === undefined) {
-    out = DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: n }).toISODate() ?? date;
-    if (calendarDays.size >= MAX_REMEMBERED) calendarDays.clear();
-    calendarDays.set(key, out);
-  }
-  return out;
+  return plusDays(`${date}|${n}`);
 }
 
-function isWorkday(date: string): boolean {
-  let out = workdays.get(date);
-  if (out === undefined) {
-    out = chineseDays.isWorkday(date);
-    if (workdays.size >= MAX_REMEMBERED) workdays.clear();
-    workdays.set(date, out);
-  }
-  return out;
-}
+const isWorkday = remember(MAX_REMEMBERED, (date) => chineseDays.isWorkday(date));
 
 export const chinaCalendar: BusinessCalendar = {
   isBusinessDay(date) {

@@ -1,4 +1,5 @@
 import type { CardKind, TxnType } from './records.js';
+import { remember } from './remember.js';
 
 /**
  * Transaction types from each format's words and codes (DESIGN.md section 8).
@@ -36,16 +37,12 @@ export const CHINAUMS_CODES: Readonly<Record<string, TxnType>> = {
 /** Maps a transaction-type cell (words or a code) to a type, or undefined when it names none. */
 export function txnTypeFromText(text: string, codes: Readonly<Record<string, TxnType>> = CHINAUMS_CODES): TxnType | undefined {
   // A file has a handful of distinct type cells and millions of rows: remember the answers.
-  let known = typeCache.get(codes);
-  if (!known) typeCache.set(codes, (known = new Map()));
-  if (known.has(text)) return known.get(text);
-  const type = typeOf(text, codes);
-  if (known.size >= 1000) known.clear();
-  known.set(text, type);
-  return type;
+  let typeOfText = typeCache.get(codes);
+  if (!typeOfText) typeCache.set(codes, (typeOfText = remember(1000, (t) => typeOf(t, codes))));
+  return typeOfText(text);
 }
 
-const typeCache = new WeakMap<Readonly<Record<string, TxnType>>, Map<string, TxnType | undefined>>();
+const typeCache = new WeakMap<Readonly<Record<string, TxnType>>, (text: string) => TxnType | undefined>();
 
 function typeOf(text: string, codes: Readonly<Record<string, TxnType>>): TxnType | undefined {
   const s = text.trim();
@@ -60,16 +57,10 @@ function typeOf(text: string, codes: Readonly<Record<string, TxnType>>): TxnType
 export function cardKindFromText(text: string | undefined): CardKind {
   if (text === undefined) return 'unknown';
   // As for types: few distinct cells, millions of rows.
-  let kind = cardKinds.get(text);
-  if (kind === undefined) {
-    kind = cardKindOf(text);
-    if (cardKinds.size >= 1000) cardKinds.clear();
-    cardKinds.set(text, kind);
-  }
-  return kind;
+  return cardKindOfText(text);
 }
 
-const cardKinds = new Map<string, CardKind>();
+const cardKindOfText = remember(1000, cardKindOf);
 
 function cardKindOf(text: string): CardKind {
   const s = text.trim();

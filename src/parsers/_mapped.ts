@@ -1,4 +1,5 @@
 import { parseAmount } from '../model/money.js';
+import { remember } from '../model/remember.js';
 import { HEADER_SYNONYMS, mapHeaders, type CanonicalField } from './_headers.js';
 import { parseLocalDateTime } from './_text.js';
 import type { TabularFile, TabularRow } from './_tabular.js';
@@ -81,18 +82,12 @@ export class MappedRow {
  * each row then shares one string instead of parsing and keeping its own.
  */
 function localDateOf(text: string, zone: string): string | null {
-  let dates = datesByZone.get(zone);
-  if (!dates) datesByZone.set(zone, (dates = new Map()));
-  let date = dates.get(text);
-  if (date === undefined) {
-    date = parseLocalDateTime(text, zone)?.slice(0, 10) ?? null;
-    if (dates.size >= 10_000) dates.clear();
-    dates.set(text, date);
-  }
-  return date;
+  let dateOf = datesByZone.get(zone);
+  if (!dateOf) datesByZone.set(zone, (dateOf = remember(10_000, (t) => parseLocalDateTime(t, zone)?.slice(0, 10) ?? null)));
+  return dateOf(text);
 }
 
-const datesByZone = new Map<string, Map<string, string | null>>();
+const datesByZone = new Map<string, (text: string) => string | null>();
 
 /**
  * A file in which no header row was found: every line is a reject saying so (nothing is dropped),
