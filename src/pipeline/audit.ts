@@ -14,7 +14,7 @@ import { loadInputs, type InputFile } from './inputs.js';
 import { buildMerchantData } from './merchant-data.js';
 import { parseInput, type ParsedInput } from './parse-input.js';
 import { TOOL } from './tool.js';
-import { countFindings, dateRange, manifestLine, merchantTotalsOf, sourceTotalsOf, withFindings } from './totals.js';
+import { countFindings, dateRange, manifestLine, merchantTotalsOf, ruleStatusOf, sourceTotalsOf, withFindings } from './totals.js';
 
 export interface AuditOptions {
   config: ContractConfig;
@@ -115,14 +115,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         }
       }
     }
-    ruleStatus.push({
-      id: rule.id,
-      title: rule.title,
-      severity: rule.severity,
-      ran: missing.length === 0,
-      ...(missing.length > 0 ? { skippedBecause: `no ${missing.join(' or ')} input` } : {}),
-      findings: findings.length - before,
-    });
+    ruleStatus.push(ruleStatusOf(rule, missing, findings.length - before));
   }
   findings.sort(compareFindings);
   const tRules = performance.now();

@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { AcquirerTxn, BankEntry, CanonicalRecord, PosSale } from '../model/records.js';
-import type { ManifestEntry, MerchantTotals, RunSummary, SourceTotals } from '../model/summary.js';
+import type { ManifestEntry, MerchantTotals, RuleStatus, RunSummary, SourceTotals } from '../model/summary.js';
 import type { MerchantData } from '../rules/types.js';
 
 /**
@@ -174,5 +174,17 @@ export function manifestLine(p: {
     rejects: p.rejects,
     nonDataLines: p.nonDataUnits,
     ...(p.format === '' ? { error: p.error } : {}),
+  };
+}
+
+/** A rule's line in the summary: whether it ran, or which inputs it lacked, and what it found. */
+export function ruleStatusOf(rule: { id: string; title: string; severity: RuleStatus['severity'] }, missing: readonly string[], findings: number): RuleStatus {
+  return {
+    id: rule.id,
+    title: rule.title,
+    severity: rule.severity,
+    ran: missing.length === 0,
+    ...(missing.length > 0 ? { skippedBecause: `no ${missing.join(' or ')} input` } : {}),
+    findings,
   };
 }

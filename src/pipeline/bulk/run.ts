@@ -23,7 +23,7 @@ import { progressBar } from '../progress.js';
 import { TOOL } from '../tool.js';
 import { bulkContext, type BulkContext } from './_context.js';
 import { addPart } from './_merge.js';
-import { countFindings, dateRange, manifestLine, sourceTotalsOf, withFindings } from '../totals.js';
+import { countFindings, dateRange, manifestLine, ruleStatusOf, sourceTotalsOf, withFindings } from '../totals.js';
 import { parseFileAlone } from './audit-bucket.js';
 import { bucketOf } from './_lines.js';
 import type { BulkPlan } from './plan.js';
@@ -620,14 +620,7 @@ function assembleResult(a: AssembleInput): AuditResult {
           : (ruleFindings.get(i) ?? []);
     }
     findings.push(...found);
-    ruleStatus.push({
-      id: rule.id,
-      title: rule.title,
-      severity: rule.severity,
-      ran: missing.length === 0,
-      ...(missing.length > 0 ? { skippedBecause: `no ${missing.join(' or ')} input` } : {}),
-      findings: found.length,
-    });
+    ruleStatus.push(ruleStatusOf(rule, missing, found.length));
   });
   findings.sort(compareFindings);
 
