@@ -186,6 +186,41 @@ describe('bulk path with a file the preflight refuses late', () => {
   });
 });
 
+/**
+ * Stage 1 finds the merchant cell on raw bytes, which only works for delimiters that are never
+ * part of a character. A GBK `|` can be the second byte of one (亅 is 0x81 0x7C): a pipe-separated
+ * GBK export whose merchant name comes before the merchant id must still be read as the
+ * single-threaded path reads it.
+ */
+describe('bulk path on a GBK file separated by |', () => {
+  it('reads it as the single-threaded path does', async () => {
+    const dir = path.join(work, 'pipe');
+    await mkdir(dir, { recursive: true });
+    const swap = (line: string) => {
+      const cells = line.split(',');
+      [cells[0], cells[1]] = [cells[1]!, cells[0]!];
+      return cells.join('|');
+    };
+    const acquirer = await mergeRows(path.join(bundled.inputDir, 'acquirer'));
+    const first = acquirer.rows[0]!.split(',')[0]!;
+    // The rows of the header's layout (the bundled exports differ in their optional columns).
+    const width = acquirer.header.split(',').length;
+    const rows = acquirer.rows
+      .filter((r) => r.split(',').length === width)
+      .map((r) => swap(r.startsWith(`${first},`) ? r.replace(/^([^,]*),([^,]*),/, '$1,$2亅,') : r));
+    const file = path.join(dir, 'acquirer_pipe_202610.csv');
+    await writeFile(file, iconv.encode(`${swap(acquirer.header)}\r\n${rows.join('\r\n')}\r\n`, 'gbk'));
+    expect(iconv.encode('亅', 'gbk')[1]).toBe(0x7c);
+    const files = [file, path.join(bundled.inputDir, 'pos')];
+    const single = await audit(SINGLE, bundled.config, files, bundled.asOf);
+    const input = single.summary.inputs.find((i) => i.file === file)!;
+    expect(input.rows).toBe(rows.length);
+    expect(single.rejects.filter((r) => r.file === file)).toEqual([]);
+    const bulk = await audit(BULK_SPILLED, bundled.config, files, bundled.asOf);
+    expect(comparable(bulk)).toEqual(comparable(single));
+  });
+});
+
 /** The header and the data rows (footers left out) of every file in a folder, in time order. */
 async function mergeRows(folder: string): Promise<{ header: string; rows: string[] }> {
   let header = '';

@@ -165,6 +165,9 @@ async function planFile(file: string, size: number, forced: string | undefined, 
   if (!('headers' in table)) return null;
   const merchantColumn = resolveMap(table, input, parser.id).merchantId;
   if (merchantColumn === undefined) return null;
+  // Stage 1 finds cells on raw bytes, which a GBK `|` does not allow: 0x7C can be the second byte
+  // of a character. Such a file is read as a whole, like any small one.
+  if (encoding === 'gb18030' && table.delimiter === '|') return null;
   // The header line must end inside the head, so that every later line is a data line of a range.
   const buf = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const walker = new LineWalker(buf, buf.length);
