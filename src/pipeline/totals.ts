@@ -117,8 +117,15 @@ export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSal
     if (min === undefined || d < min) min = d;
     if (max === undefined || d > max) max = d;
   };
-  for (const a of acquirer) see(a.txnTime.slice(0, 10));
-  for (const p of pos) see(p.txnTime.slice(0, 10));
+  // Records come in time order, mostly: a time on the day just seen needs no date of its own.
+  let day = '';
+  const seeTime = (t: string) => {
+    if (day.length === 10 && t.startsWith(day)) return;
+    day = t.slice(0, 10);
+    see(day);
+  };
+  for (const a of acquirer) seeTime(a.txnTime);
+  for (const p of pos) seeTime(p.txnTime);
   for (const b of bank) see(b.bookingDate);
   return { min, max };
 }
@@ -126,7 +133,8 @@ export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSal
 /** `YYYY-MM-DD` by its shape, checked by character codes: it runs for every record of a run. */
 function isIsoDate(d: string): boolean {
   if (d.length !== 10 || d.charCodeAt(4) !== 0x2d || d.charCodeAt(7) !== 0x2d) return false;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) {
+  for (let i = 0; i < 10; i++) {
+    if (i === 4 || i === 7) continue;
     const c = d.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return false;
   }
