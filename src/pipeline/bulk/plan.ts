@@ -33,6 +33,8 @@ export interface BulkTuning {
   bucketBytes: number;
   /** Byte range per stage-1 task; default: a quarter of a file per worker, 8–64 MiB. */
   rangeBytes?: number;
+  /** Each worker's young generation (see BULK_DEFAULTS). */
+  youngMiB: number;
   workers: number;
 }
 
@@ -44,6 +46,15 @@ export const BULK_DEFAULTS: Readonly<Omit<BulkTuning, 'workers'>> = {
   minBytes: 32 * MiB,
   spillBytes: 256 * MiB,
   bucketBytes: 16 * MiB,
+  /**
+   * V8 makes a young generation two semi-spaces and a large-object space, so 96 MiB gives 32 MiB
+   * semi-spaces where V8 would stop at 16. A stage-2 task keeps a merchant's records until its
+   * rules have run; once they outgrow a semi-space, every scavenge copies them and then promotes
+   * them to the old generation, whose collections walk them again. Parsing 1 000 merchants of
+   * 5 000 rows each in a worker, 96 took the acquirer export from 4.8 to 3.1 µs of CPU a row and
+   * the POS journal from 2.6 to 2.4; 64 was not enough, and 144 or 192 gained nothing more.
+   */
+  youngMiB: 96,
 };
 
 const ENV = {
@@ -51,6 +62,7 @@ const ENV = {
   spillBytes: 'SETTLE_AUDIT_SPILL_BYTES',
   bucketBytes: 'SETTLE_AUDIT_BUCKET_BYTES',
   rangeBytes: 'SETTLE_AUDIT_RANGE_BYTES',
+  youngMiB: 'SETTLE_AUDIT_YOUNG_MIB',
   workers: 'SETTLE_AUDIT_WORKERS',
 } as const;
 
@@ -75,6 +87,7 @@ export function bulkTuning(env: NodeJS.ProcessEnv = process.env): BulkTuning | n
     spillBytes: read(ENV.spillBytes, BULK_DEFAULTS.spillBytes, 0),
     bucketBytes: read(ENV.bucketBytes, BULK_DEFAULTS.bucketBytes, 1),
     ...(range !== undefined && range !== '' ? { rangeBytes: read(ENV.rangeBytes, 0, 1) } : {}),
+    youngMiB: read(ENV.youngMiB, BULK_DEFAULTS.youngMiB, 8),
     workers: read(ENV.workers, availableParallelism(), 1),
   };
 }
