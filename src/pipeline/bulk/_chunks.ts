@@ -42,14 +42,10 @@ export class ChunkBuilder {
       this.buf.copy(grown, 0, 0, this.length);
       this.buf = grown;
     }
-    const buf = this.buf;
-    let at = this.length;
-    buf.writeUInt32LE(lineIndex, at);
-    buf.writeUInt32LE(merchant, at + 4);
-    buf.writeUInt32LE(end - start, at + 8);
-    at += LINE_HEADER_BYTES;
-    // A byte loop, not Buffer#copy: a line is some 150 bytes, and copy makes a view per call.
-    for (let i = start; i < end; i++) buf[at++] = src[i]!;
+    this.buf.writeUInt32LE(lineIndex, this.length);
+    this.buf.writeUInt32LE(merchant, this.length + 4);
+    this.buf.writeUInt32LE(end - start, this.length + 8);
+    src.copy(this.buf, this.length + LINE_HEADER_BYTES, start, end);
     this.length = need;
   }
 
