@@ -11,21 +11,37 @@ import type { MerchantData } from '../rules/types.js';
 
 /** A file's source totals over some (or all) of its records. */
 export function sourceTotalsOf(file: string, role: SourceTotals['role'], format: string, records: Iterable<CanonicalRecord>): SourceTotals {
-  const t: SourceTotals = { file, role, format, currency: '', count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0, creditMinor: 0, debitMinor: 0 };
-  for (const r of records) {
-    t.count++;
-    t.currency ||= r.record.currency;
-    if (r.role === 'acquirer') {
-      const signed = r.record.netMinor < 0 ? -r.record.amountMinor : r.record.amountMinor;
-      t.amountMinor += signed;
-      t.feeMinor += r.record.feeMinor;
-      t.netMinor += r.record.netMinor;
-    } else if (r.role === 'pos') {
-      if (r.record.approved) t.amountMinor += r.record.txnType === 'sale' || r.record.txnType === 'preauth-complete' ? r.record.amountMinor : -r.record.amountMinor;
-    } else if (r.record.direction === 'credit') t.creditMinor += r.record.amountMinor;
-    else t.debitMinor += r.record.amountMinor;
-  }
+  const t = noSourceTotals(file, role, format);
+  for (const r of records) addToSourceTotals(t, r);
   return t;
+}
+
+export const noSourceTotals = (file: string, role: SourceTotals['role'], format: string): SourceTotals => ({
+  file,
+  role,
+  format,
+  currency: '',
+  count: 0,
+  amountMinor: 0,
+  feeMinor: 0,
+  netMinor: 0,
+  creditMinor: 0,
+  debitMinor: 0,
+});
+
+/** Counts one record into a file's source totals. */
+export function addToSourceTotals(t: SourceTotals, r: CanonicalRecord): void {
+  t.count++;
+  t.currency ||= r.record.currency;
+  if (r.role === 'acquirer') {
+    const signed = r.record.netMinor < 0 ? -r.record.amountMinor : r.record.amountMinor;
+    t.amountMinor += signed;
+    t.feeMinor += r.record.feeMinor;
+    t.netMinor += r.record.netMinor;
+  } else if (r.role === 'pos') {
+    if (r.record.approved) t.amountMinor += r.record.txnType === 'sale' || r.record.txnType === 'preauth-complete' ? r.record.amountMinor : -r.record.amountMinor;
+  } else if (r.record.direction === 'credit') t.creditMinor += r.record.amountMinor;
+  else t.debitMinor += r.record.amountMinor;
 }
 
 /** Adds two partial source totals of one file; `firstCurrency` is the currency of the file's first record. */
@@ -110,24 +126,35 @@ export function withFindings(t: MerchantTotals, findings: readonly Finding[]): M
 
 /** The dates the summary's period spans, as a min and a max. */
 export function dateRange(acquirer: readonly AcquirerTxn[], pos: readonly PosSale[], bank: readonly BankEntry[]): { min?: string; max?: string } {
-  let min: string | undefined;
-  let max: string | undefined;
-  const see = (d: string) => {
+  const span = new DateSpan();
+  for (const a of acquirer) span.time(a.txnTime);
+  for (const p of pos) span.time(p.txnTime);
+  for (const b of bank) span.date(b.bookingDate);
+  return span.range();
+}
+
+/** The first and last dates of records as they are seen: dateRange, one record at a time. */
+export class DateSpan {
+  private min: string | undefined;
+  private max: string | undefined;
+  private day = '';
+
+  /** A record's ISO time. Records come in time order, mostly: a time on the day just seen needs no date of its own. */
+  time(t: string): void {
+    if (this.day.length === 10 && t.startsWith(this.day)) return;
+    this.day = t.slice(0, 10);
+    this.date(this.day);
+  }
+
+  date(d: string): void {
     if (!isIsoDate(d)) return;
-    if (min === undefined || d < min) min = d;
-    if (max === undefined || d > max) max = d;
-  };
-  // Records come in time order, mostly: a time on the day just seen needs no date of its own.
-  let day = '';
-  const seeTime = (t: string) => {
-    if (day.length === 10 && t.startsWith(day)) return;
-    day = t.slice(0, 10);
-    see(day);
-  };
-  for (const a of acquirer) seeTime(a.txnTime);
-  for (const p of pos) seeTime(p.txnTime);
-  for (const b of bank) see(b.bookingDate);
-  return { min, max };
+    if (this.min === undefined || d < this.min) this.min = d;
+    if (this.max === undefined || d > this.max) this.max = d;
+  }
+
+  range(): { min?: string; max?: string } {
+    return { min: this.min, max: this.max };
+  }
 }
 
 /** `YYYY-MM-DD` by its shape, checked by character codes: it runs for every record of a run. */

@@ -1,7 +1,7 @@
 import { chinaCalendar } from '../../model/calendar.js';
 import type { Finding } from '../../model/finding.js';
 import { maskedReject } from '../../model/pan.js';
-import type { AcquirerTxn, BankEntry, CanonicalRecord, ControlCheck, PosSale, Reject } from '../../model/records.js';
+import type { AcquirerTxn, BankEntry, ControlCheck, PosSale, Reject } from '../../model/records.js';
 import { numberLines } from '../../parsers/_tabular.js';
 import { parserById } from '../../parsers/index.js';
 import type { FileInfo } from '../../parsers/types.js';
@@ -12,7 +12,7 @@ import type { BulkContext } from './_context.js';
 import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
-import { dateRange, merchantTotalsOf, sourceTotalsOf } from '../totals.js';
+import { DateSpan, addToSourceTotals, merchantTotalsOf, noSourceTotals } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
 
 /**
@@ -208,6 +208,10 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
   const merchantIds = new Set<string>();
   // A merchant's lines nearly all carry the same id: its key is looked up when the id changes.
   let lastId: string | undefined;
+  // Totals and period are counted as records are read, while each is fresh in the cache: a later
+  // pass over a merchant's records would fetch every one of them from memory again.
+  const totals = noSourceTotals(file.file, parser.role, parser.id);
+  const span = new DateSpan();
   const see = (merchantId: string) => {
     if (merchantId === lastId) return;
     lastId = merchantId;
@@ -221,14 +225,18 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
         if (line < firstLine) firstLine = line;
         if (line > lastLine) lastLine = line;
         count++;
+        addToSourceTotals(totals, event);
         if (event.role === 'acquirer') {
           records.acquirer.push(event.record);
           see(event.record.merchantId);
+          span.time(event.record.txnTime);
         } else if (event.role === 'pos') {
           records.pos.push(event.record);
           see(event.record.merchantId);
+          span.time(event.record.txnTime);
         } else {
           records.bank.push(event.record);
+          span.date(event.record.bookingDate);
         }
         break;
       }
@@ -251,7 +259,7 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
         `lines for ${kl.lines.length} lines given (parser ${file.format}, ${info.units} units)`,
     );
   }
-  const { min, max } = dateRange(records.acquirer, records.pos, records.bank);
+  const { min, max } = span.range();
   const part: FilePart = {
     slot: file.slot,
     lines: kl.lines.length,
@@ -260,7 +268,7 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
     rejects,
     checks,
     info,
-    totals: sourceTotalsOf(file.file, parser.role, parser.id, canonical(records)),
+    totals,
     firstLine,
     lastLine,
     merchantIds: [...merchantIds],
@@ -274,13 +282,6 @@ interface ByRole {
   acquirer: AcquirerTxn[];
   pos: PosSale[];
   bank: BankEntry[];
-}
-
-/** The records of a ByRole as the canonical records sourceTotalsOf adds up. */
-function* canonical(records: ByRole): Generator<CanonicalRecord> {
-  for (const record of records.acquirer) yield { role: 'acquirer', record };
-  for (const record of records.pos) yield { role: 'pos', record };
-  for (const record of records.bank) yield { role: 'bank', record };
 }
 
 /** A merchant's records of every input, in the order of the inputs, as runAudit's `collect` gives them. */
