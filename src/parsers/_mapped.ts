@@ -53,7 +53,7 @@ export class MappedRow {
     const date = this.text('txnDate');
     const clock = this.text('txnClock');
     // Some exports give one date-time column; others a date column and a time-only column.
-    const wholeHasDate = whole !== undefined && /^\d{4}|^\d{8}/.test(whole);
+    const wholeHasDate = whole !== undefined && opensWithYear(whole);
     const text = wholeHasDate ? whole : date ? `${date} ${clock ?? whole ?? ''}`.trim() : whole;
     if (!text) {
       this.problems.push('txnTime: missing');
@@ -74,6 +74,16 @@ export class MappedRow {
     }
     return date;
   }
+}
+
+/** Whether a time cell opens with four digits (a year), as `/^\d{4}/` would say, read from character codes: it runs on every row. */
+function opensWithYear(text: string): boolean {
+  if (text.length < 4) return false;
+  for (let i = 0; i < 4; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /**

@@ -47,14 +47,16 @@ export const BULK_DEFAULTS: Readonly<Omit<BulkTuning, 'workers'>> = {
   spillBytes: 256 * MiB,
   bucketBytes: 16 * MiB,
   /**
-   * V8 makes a young generation two semi-spaces and a large-object space, so 96 MiB gives 32 MiB
+   * V8 makes a young generation two semi-spaces and a large-object space, so 144 MiB gives 48 MiB
    * semi-spaces where V8 would stop at 16. A stage-2 task keeps a merchant's records until its
    * rules have run; once they outgrow a semi-space, every scavenge copies them and then promotes
    * them to the old generation, whose collections walk them again. Parsing 1 000 merchants of
-   * 5 000 rows each in a worker, 96 took the acquirer export from 4.8 to 3.1 µs of CPU a row and
-   * the POS journal from 2.6 to 2.4; 64 was not enough, and 144 or 192 gained nothing more.
+   * 5 000 rows each in a worker (`node dist/bench/parse.js … --merchants 200 --young N`), V8's
+   * default took 4.7–4.8 µs of CPU a row for the acquirer export; 96 MiB 3.0–3.5 in some runs and
+   * 4.6–4.9 in others; 128, 144 and 192 MiB 2.9–3.2 in every run (the POS journal: 2.4–2.7, 2.3–2.5
+   * and 2.2–2.3). A merchant's acquirer and POS records are kept together, hence 144.
    */
-  youngMiB: 96,
+  youngMiB: 144,
 };
 
 const ENV = {
