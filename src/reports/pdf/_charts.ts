@@ -25,17 +25,33 @@ function axis(max: number, ticks: number, integer: boolean): { step: number; top
   return { step, top, values };
 }
 
-/** Every date from the first to the last, so that a day without sales shows as a gap, not as nothing. */
+const DAY_MS = 86_400_000;
+const LUXON_UTC = { zone: 'UTC', locale: 'en-US', numberingSystem: 'latn' } as const;
+
+/** luxon's toISODate of an instant in UTC, through Date: stepping day by day in luxon took a sixth of the chart's time. */
+function utcIsoDate(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  // Years outside 0000-9999 are written with a sign and six digits: luxon's format then.
+  return iso.length === 24 ? iso.slice(0, 10) : (DateTime.fromMillis(ms, LUXON_UTC).toISODate() ?? '');
+}
+
+/**
+ * Every date from the first to the last, so that a day without sales shows as a gap, not as
+ * nothing. The ends are read by luxon; the days between are counted in UTC, where every day has
+ * 24 hours.
+ */
 function calendarDays(days: readonly DailyTotals[]): { date: string; day: DailyTotals | undefined }[] {
   const byDate = new Map(days.map((d) => [d.date, d]));
   const sorted = [...byDate.keys()].sort();
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   if (!first || !last) return [];
+  const start = DateTime.fromISO(first, LUXON_UTC).toMillis();
+  const end = DateTime.fromISO(last, LUXON_UTC).toMillis();
   const out: { date: string; day: DailyTotals | undefined }[] = [];
-  const end = DateTime.fromISO(last, { zone: 'UTC', locale: 'en-US', numberingSystem: 'latn' });
-  for (let d = DateTime.fromISO(first, { zone: 'UTC', locale: 'en-US', numberingSystem: 'latn' }); d <= end && out.length <= 1000; d = d.plus({ days: 1 })) {
-    const date = d.toISODate() ?? '';
+  // An invalid end gives NaN, and no days, as comparing invalid luxon dates did.
+  for (let ms = start; ms <= end && out.length <= 1000; ms += DAY_MS) {
+    const date = utcIsoDate(ms);
     out.push({ date, day: byDate.get(date) });
   }
   return out;

@@ -15,6 +15,11 @@
  *   pdfkit accepts a fontkit font wherever it accepts font bytes.
  * - Each document's `EmbeddedFont.layoutCached` is replaced by one that looks in a layout cache
  *   shared by all documents before it shapes a word.
+ * - Each document's font subset is written by _subset.ts, which keeps each glyph's bytes and
+ *   metrics per thread, instead of fontkit's encoder (same bytes, checked once per thread).
+ * - A measurement of text (_layout.ts) can be traced: the words it laid out, in order, with their
+ *   widths, so that another document can take its number of lines by laying out those words
+ *   again instead of wrapping the text (traceLayout, replayLayout).
  *
  * What must stay per document, and why the sharing is shaped so. A fontkit glyph object remembers
  * the code points it was first asked for (`getGlyph(id, codePoints)` caches by id), and that
@@ -40,6 +45,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
+import { SubsetWriter, type FontSubset, type TrueTypeFont, type TrueTypeGlyph } from './_subset.js';
 
 const require = createRequire(import.meta.url);
 
@@ -84,6 +90,8 @@ interface Run {
 /** pdfkit's EmbeddedFont (js/pdfkit.js): the members used here. */
 interface EmbeddedFont {
   font: FontkitFont;
+  /** The document's subset of the font, which `embed` encodes (fontkit's TTFSubset). */
+  subset?: FontSubset;
   layoutCache?: Record<string, Run>;
   layoutRun(text: string): Run;
   layoutCached(text: string): Run;
@@ -108,6 +116,8 @@ interface SharedRun {
 class SharedFont {
   private readonly runs = new Map<string, SharedRun>();
   private readonly bases = new Map<number, Glyph>();
+  /** Writes the documents' subsets (_subset.ts); null where fontkit's encoder is used. */
+  subsets: SubsetWriter | null = null;
 
   /**
    * @param fixedOutlines the font has no variations, so a glyph's outline is a function of its
@@ -162,7 +172,13 @@ function frozen<T>(outline: T): T {
   return Object.freeze(outline);
 }
 
-const sameNumbers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
+/** Whether two lists of code points are equal. A loop: it runs for every glyph of every word reused. */
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** One document's view of a shared font: its own glyph objects, the shared tables and layouts. */
 class DocumentFont {
@@ -173,6 +189,8 @@ class DocumentFont {
    * glyph's code points are set when it is created and a later request cannot change them.
    */
   private requests: Map<number, GlyphRequest> | undefined;
+  /** While a measurement is traced (traceLayout): the words laid out, each the first time, with its width. */
+  trace: Map<string, number> | undefined;
 
   constructor(private readonly shared: SharedFont) {
     // `_glyphs` of its own too: should a fontkit version create glyphs without calling getGlyph,
@@ -197,10 +215,12 @@ class DocumentFont {
 
   /** Replaces pdfkit's EmbeddedFont.layoutCached: the document's cache, then the shared one, then shaping. */
   layoutCached(font: EmbeddedFont, cache: Record<string, Run>, text: string): Run {
-    const own = cache[text];
-    if (own) return own;
-    const run = this.reuse(text) ?? this.shape(font, text);
-    cache[text] = run;
+    let run = cache[text];
+    if (!run) {
+      run = this.reuse(text) ?? this.shape(font, text);
+      cache[text] = run;
+    }
+    if (this.trace && !this.trace.has(text)) this.trace.set(text, run.advanceWidth);
     return run;
   }
 
@@ -242,6 +262,45 @@ class DocumentFont {
 
 /** A document's current font, which pdfkit keeps in `_font` (js/pdfkit.js, FontsMixin.font). */
 const currentFont = (doc: PDFKit.PDFDocument) => (doc as unknown as { _font?: unknown })._font;
+
+/** Each document's pdfkit fonts that share a thread's font, with their view of it. */
+const documentFonts = new WeakMap<object, DocumentFont>();
+
+/** The words a measurement laid out in a font, each the first time it did, in order, with its width. */
+export type LayoutTrace = readonly (readonly [word: string, width: number])[];
+
+/**
+ * Runs `measure`, which lays text out in the document's current font, and records the words it
+ * laid out (see replayLayout). No trace when the font is not shared: pdfkit's own then.
+ */
+export function traceLayout<T>(doc: PDFKit.PDFDocument, measure: () => T): { value: T; trace?: LayoutTrace } {
+  const font = currentFont(doc);
+  const own = typeof font === 'object' && font !== null ? documentFonts.get(font) : undefined;
+  if (!own) return { value: measure() };
+  const trace = new Map<string, number>();
+  own.trace = trace;
+  try {
+    return { value: measure(), trace: [...trace] };
+  } finally {
+    own.trace = undefined;
+  }
+}
+
+/**
+ * Lays out in the document's current font the words of a measurement traced in another document
+ * (of this thread) with the same text, font and size, and tells whether each has the width it had
+ * there. If so, measuring here would lay out the same words in the same order (pdfkit's wrapping
+ * decides from the text and the widths alone), so would give the same lines; and this document
+ * is left as that measurement would leave it: the same words laid out in the same order, which
+ * is what decides the code points of its glyphs. Stops at the first width that differs; up to
+ * there, measuring would have laid out the same words too.
+ */
+export function replayLayout(doc: PDFKit.PDFDocument, trace: LayoutTrace): boolean {
+  const font = currentFont(doc);
+  if (!isEmbeddedFont(font) || !documentFonts.has(font)) return false;
+  for (const [word, width] of trace) if (font.layoutCached(word).advanceWidth !== width) return false;
+  return true;
+}
 
 function isEmbeddedFont(value: unknown): value is EmbeddedFont {
   const f = value as Partial<EmbeddedFont> | undefined;
@@ -285,7 +344,11 @@ function shared(): Record<Variant, SharedFont> | null {
       // computed once and inherited by every view, instead of once per document.
       font.font.hasGlyphForCodePoint(0x20);
       const variations = (font.font as { _variationProcessor?: unknown })._variationProcessor;
-      return new SharedFont(font.font, variations === null);
+      const sharedFont = new SharedFont(font.font, variations === null);
+      // Probed on a document's view, so that fontkit's own encoding there leaves the shared font as it was.
+      const probe = new DocumentFont(sharedFont).view as unknown as TrueTypeFont;
+      sharedFont.subsets = SubsetWriter.create(probe, bytesOf(variant), (id) => sharedFont.baseGlyph(id) as unknown as TrueTypeGlyph);
+      return sharedFont;
     };
     const regular = open('regular');
     const bold = open('bold');
@@ -319,6 +382,13 @@ export function useReportFonts(doc: PDFKit.PDFDocument): void {
     if (isEmbeddedFont(embedded) && embedded.font === own.view && embedded.layoutCache) {
       const cache = embedded.layoutCache;
       embedded.layoutCached = (text: string) => own.layoutCached(embedded, cache, text);
+      documentFonts.set(embedded, own);
+      const { subset } = embedded;
+      const writer = font.subsets;
+      if (writer && subset && typeof subset.encode === 'function') {
+        const fontkitEncode = subset.encode.bind(subset);
+        subset.encode = () => writer.encode(subset) ?? fontkitEncode();
+      }
     }
   }
   doc.font(FONT.regular);

@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import type { Finding, Severity } from '../../model/finding.js';
 import { SEVERITIES, severityRank, compareFindings } from '../../model/finding.js';
 import { formatGrouped, minorDigits } from '../../model/money.js';
+import { remember } from '../../model/remember.js';
 import type { RuleStatus, RunSummary } from '../../model/summary.js';
 import type { OpenItem } from '../../rules/types.js';
 
@@ -136,10 +137,24 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
 
 export { SEVERITIES };
 
+/**
+ * utcOffset's answers by zone, then date, remembered per thread: every report of a run prints the
+ * offset of the same zone on the same date two or three times, and luxon's answer takes about a
+ * hundred microseconds.
+ */
+const offsetsByZone = new Map<string, (date: string) => string>();
+
 /** "UTC+08:00" for the zone at a given date. */
 export function utcOffset(zone: string, date: string): string {
-  const dt = DateTime.fromISO(date, { zone, ...LUXON });
-  return dt.isValid ? `UTC${dt.toFormat('ZZ')}` : zone;
+  let offsetOn = offsetsByZone.get(zone);
+  if (!offsetOn) {
+    offsetOn = remember(1000, (d) => {
+      const dt = DateTime.fromISO(d, { zone, ...LUXON });
+      return dt.isValid ? `UTC${dt.toFormat('ZZ')}` : zone;
+    });
+    offsetsByZone.set(zone, offsetOn);
+  }
+  return offsetOn(date);
 }
 
 /** "2026-11-01 至 2026-11-30（Asia/Shanghai，UTC+08:00）", or a plain statement when the run had no dated rows. */

@@ -13,7 +13,9 @@
  */
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
-import { FONT, useReportFonts } from './_fonts.js';
+import { FONT, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
+import { drawLine, linesDrawnDirectly } from './_lines.js';
+import { deflateStreams } from './_streams.js';
 import { xmpSafe } from './_format.js';
 
 export const COLORS = {
@@ -92,6 +94,19 @@ export interface TableSpec {
   linesFromColumn?: number;
 }
 
+/**
+ * Texts measured in this thread, by style, width and text: their number of lines, and the words
+ * their measurement laid out (traceLayout). A run's reports measure the same labels, headings and
+ * file names; another report measures one by laying out those words again, with no wrapping,
+ * and takes the count if every word has the width it had (replayLayout), which leaves its fonts
+ * exactly as measuring would have.
+ */
+const MAX_MEASURED = 50_000;
+const measured = new Map<string, { lines: number; trace: LayoutTrace }>();
+
+/** The key of a text's measurement: its style, width and text. */
+const measureKey = (text: string, width: number, s: TextStyle) => `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
+
 const PAD_X = 4;
 const PAD_Y = 3.5;
 
@@ -135,6 +150,8 @@ export class ReportWriter {
       // No default font: pdfkit's would be Helvetica, a standard font PDF/A forbids unembedded.
       // Noto is registered by name just below and selected before anything is drawn.
       font: '',
+      // The first page is added below, once the document deflates its streams as _streams.ts says.
+      autoFirstPage: false,
       bufferPages: true,
       lang: 'zh-CN',
       displayTitle: true,
@@ -147,6 +164,9 @@ export class ReportWriter {
         ModDate: when,
       },
     });
+    deflateStreams(this.doc);
+    // What pdfkit's constructor does last with autoFirstPage: the document is the same.
+    this.doc.addPage();
     // Registered by name (a font given as bytes would be parsed again at every switch between
     // regular and bold), and parsed once per thread for all the reports it renders.
     useReportFonts(this.doc);
@@ -199,8 +219,12 @@ export class ReportWriter {
     this.y = Math.min(this.y + height, this.bottom);
   }
 
-  private style(s: TextStyle): void {
-    this.doc.font(s.bold ? FONT.bold : FONT.regular).fontSize(s.size ?? 9).fillColor(s.color ?? COLORS.text);
+  /**
+   * Selects the font and size of `s`: all that measuring needs. The colour is set by put(), just
+   * before drawing: pdfkit writes every colour it is given to the page, measured text or not.
+   */
+  private typeface(s: TextStyle): void {
+    this.doc.font(s.bold ? FONT.bold : FONT.regular).fontSize(s.size ?? 9);
   }
 
   /**
@@ -232,16 +256,29 @@ export class ReportWriter {
    * make room), and wrapping is most of a report's time; so each text's number of lines is kept.
    * The height is not: pdfkit's heightOfString adds each line's height to the cursor and
    * subtracts the cursor, so its last bits depend on where the cursor is. heightOfLines repeats
-   * that sum, and a count is kept only if it gives back pdfkit's very height.
+   * that sum, and a count is kept only if it gives back pdfkit's very height. Counts are kept
+   * for the thread's later reports too (`measured`), which take them by replaying the words the
+   * measurement laid out rather than wrapping the text again.
    */
   measure(text: string, width: number, s: TextStyle = {}): number {
-    this.style(s);
-    const key = `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
+    this.typeface(s);
+    const key = measureKey(text, width, s);
     const lines = this.lineCounts.get(key);
     if (lines !== undefined) return this.heightOfLines(lines);
-    const height = this.doc.heightOfString(this.printable(text), { width });
+    const known = measured.get(key);
+    if (known && replayLayout(this.doc, known.trace)) {
+      this.lineCounts.set(key, known.lines);
+      return this.heightOfLines(known.lines);
+    }
+    const { value: height, trace } = traceLayout(this.doc, () => this.doc.heightOfString(this.printable(text), { width }));
     const counted = Math.round(height / this.doc.currentLineHeight(true));
-    if (this.heightOfLines(counted) === height) this.lineCounts.set(key, counted);
+    if (this.heightOfLines(counted) === height) {
+      this.lineCounts.set(key, counted);
+      if (trace && !known) {
+        if (measured.size >= MAX_MEASURED) measured.clear();
+        measured.set(key, { lines: counted, trace });
+      }
+    }
     return height;
   }
 
@@ -254,10 +291,19 @@ export class ReportWriter {
     return y - start;
   }
 
-  /** Draws text at a position without moving the cursor; returns its height. */
+  /**
+   * Draws text at a position without moving the cursor; returns its height. Text measured to fit
+   * on one line is drawn without pdfkit's line wrapper, where that draws the same (_lines.ts).
+   */
   put(text: string, x: number, y: number, width: number, s: TextStyle = {}): number {
     const height = this.measure(text, width, s);
-    this.doc.text(this.printable(text), x, y, { width, align: s.align ?? 'left' });
+    this.doc.fillColor(s.color ?? COLORS.text);
+    const align = s.align ?? 'left';
+    const printable = this.printable(text);
+    const oneLine = align !== 'center' && this.lineCounts.get(measureKey(text, width, s)) === 1;
+    if (!(oneLine && linesDrawnDirectly() && drawLine(this.doc, printable, x, y, width, align))) {
+      this.doc.text(printable, x, y, { width, align });
+    }
     return height;
   }
 

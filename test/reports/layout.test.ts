@@ -1,0 +1,55 @@
+/**
+ * What the layout keeps per thread (fonts, layouts, measurements: _fonts.ts and _layout.ts) must
+ * not change a byte: a report rendered after others in the same thread is the report rendered
+ * first. The middle dot is the telling case: U+00B7 and U+30FB are one glyph in Noto Sans SC, and
+ * a report maps it back to the character it was first laid out for, measured or drawn.
+ */
+import { describe, expect, it } from 'vitest';
+import { ReportWriter } from '../../src/reports/pdf/_layout.js';
+import { merchantReportPdf } from '../../src/reports/pdf/merchant.js';
+import { buildFixture, LONG, merchantArgs, QINGFENG, WEIDAO } from './_fixture.js';
+import { readPdf } from './_pdf.js';
+
+const fx = buildFixture();
+const render = async (id: string, name?: string) => {
+  const args = await merchantArgs(fx, id);
+  return merchantReportPdf(name === undefined ? args : { ...args, merchant: { ...args.merchant, name } });
+};
+
+const LATIN_DOT = '约翰·史密斯';
+const KATAKANA_DOT = '约翰・史密斯';
+
+describe('a report rendered after others in the same thread', () => {
+  it('has the bytes it has when rendered first', async () => {
+    // First in this file, so first in its thread (each test file runs in a process of its own).
+    const first = await render(QINGFENG.id, `${LATIN_DOT}书店`);
+    await render(QINGFENG.id, `${KATAKANA_DOT}书店`);
+    await render(WEIDAO.id);
+    await render(LONG.id);
+    await render(QINGFENG.id, `${KATAKANA_DOT}书店`);
+    expect((await render(QINGFENG.id, `${LATIN_DOT}书店`)).equals(first)).toBe(true);
+  });
+
+  it('lays out the text a measurement taken from an earlier report measured, before drawing anything else', async () => {
+    // Measured before anything is drawn, the text with U+00B7 decides how the shared glyph reads,
+    // also in the text drawn next with U+30FB; in the second report its line count is the first's.
+    const write = async () => {
+      const w = new ReportWriter({
+        reportId: 'R-1',
+        title: '测试',
+        titleEn: 'Test',
+        runningHead: '测试',
+        subject: '测试',
+        generatedAt: '2026-12-01T23:59:59+08:00',
+        tool: { name: 'settle-audit', version: '0.1.0' },
+      });
+      w.measure(LATIN_DOT, 300);
+      w.put(KATAKANA_DOT, w.left, w.top, 300);
+      w.put(LATIN_DOT, w.left, w.top + 20, 300);
+      return readPdf(await w.finish());
+    };
+    for (const pdf of [await write(), await write()]) {
+      expect(pdf.items[0]!.filter((s) => s.startsWith('约翰'))).toEqual([LATIN_DOT, LATIN_DOT]);
+    }
+  });
+});
