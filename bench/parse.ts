@@ -17,7 +17,7 @@ import type { ParserInput } from '../src/parsers/types.js';
  * task does: the rows split into N groups by merchant id, each group parsed on its own (header
  * first) and its records kept until the group is done, as a merchant's records are kept until
  * its rules have run. It runs in a worker thread, as the bulk path parses; `--young MIB` gives
- * the worker that young generation (the bulk workers' `resourceLimits.maxYoungGenerationSizeMb`).
+ * the worker that young generation (`resourceLimits.maxYoungGenerationSizeMb`).
  */
 
 interface Options {

@@ -33,8 +33,6 @@ export interface BulkTuning {
   bucketBytes: number;
   /** Byte range per stage-1 task; default: a quarter of a file per worker, 8–64 MiB. */
   rangeBytes?: number;
-  /** Each worker's young generation (see BULK_DEFAULTS). */
-  youngMiB: number;
   workers: number;
 }
 
@@ -46,17 +44,6 @@ export const BULK_DEFAULTS: Readonly<Omit<BulkTuning, 'workers'>> = {
   minBytes: 32 * MiB,
   spillBytes: 256 * MiB,
   bucketBytes: 16 * MiB,
-  /**
-   * V8 makes a young generation two semi-spaces and a large-object space, so 144 MiB gives 48 MiB
-   * semi-spaces where V8 would stop at 16. A stage-2 task keeps a merchant's records until its
-   * rules have run; once they outgrow a semi-space, every scavenge copies them and then promotes
-   * them to the old generation, whose collections walk them again. Parsing 1 000 merchants of
-   * 5 000 rows each in a worker (`node dist/bench/parse.js … --merchants 200 --young N`), V8's
-   * default took 4.7–4.8 µs of CPU a row for the acquirer export; 96 MiB 3.0–3.5 in some runs and
-   * 4.6–4.9 in others; 128, 144 and 192 MiB 2.9–3.2 in every run (the POS journal: 2.4–2.7, 2.3–2.5
-   * and 2.2–2.3). A merchant's acquirer and POS records are kept together, hence 144.
-   */
-  youngMiB: 144,
 };
 
 const ENV = {
@@ -64,7 +51,6 @@ const ENV = {
   spillBytes: 'SETTLE_AUDIT_SPILL_BYTES',
   bucketBytes: 'SETTLE_AUDIT_BUCKET_BYTES',
   rangeBytes: 'SETTLE_AUDIT_RANGE_BYTES',
-  youngMiB: 'SETTLE_AUDIT_YOUNG_MIB',
   workers: 'SETTLE_AUDIT_WORKERS',
 } as const;
 
@@ -89,7 +75,6 @@ export function bulkTuning(env: NodeJS.ProcessEnv = process.env): BulkTuning | n
     spillBytes: read(ENV.spillBytes, BULK_DEFAULTS.spillBytes, 0),
     bucketBytes: read(ENV.bucketBytes, BULK_DEFAULTS.bucketBytes, 1),
     ...(range !== undefined && range !== '' ? { rangeBytes: read(ENV.rangeBytes, 0, 1) } : {}),
-    youngMiB: read(ENV.youngMiB, BULK_DEFAULTS.youngMiB, 8),
     workers: read(ENV.workers, availableParallelism(), 1),
   };
 }

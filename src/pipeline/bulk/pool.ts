@@ -5,11 +5,10 @@ import type { TaskOutcome } from './types.js';
 
 /**
  * The bulk path's worker pool: `threads` piscina workers running worker.ts, each given the
- * contract once and a young generation of `youngMiB` (see BULK_DEFAULTS). The built package
- * runs the compiled worker.js; from sources (the tests run TypeScript directly) a small JS entry
- * loads worker.ts through tsx.
+ * contract once. The built package runs the compiled worker.js; from sources (the tests run
+ * TypeScript directly) a small JS entry loads worker.ts through tsx.
  */
-export function bulkPool(config: ContractConfig, threads: number, youngMiB: number): Piscina {
+export function bulkPool(config: ContractConfig, threads: number): Piscina {
   const fromSource = import.meta.url.endsWith('.ts');
   return new Piscina({
     filename: new URL(fromSource ? './_worker-source.mjs' : './worker.js', import.meta.url).href,
@@ -18,7 +17,6 @@ export function bulkPool(config: ContractConfig, threads: number, youngMiB: numb
     workerData: { config },
     // A worker that finished its tasks waits for the next stage rather than exiting.
     idleTimeout: 60_000,
-    resourceLimits: { maxYoungGenerationSizeMb: youngMiB },
   });
 }
 

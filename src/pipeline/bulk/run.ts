@@ -87,7 +87,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
   const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(bulkBytes / tuning.bucketBytes)));
   const spillDir = bulkBytes > tuning.spillBytes ? await mkdtemp(path.join(tmpdir(), 'settle-audit-')) : undefined;
   const progress = progressBar(2 * bulkBytes);
-  const pool = bulkPool(config, tuning.workers, tuning.youngMiB);
+  const pool = bulkPool(config, tuning.workers);
   const times: Record<string, number> = { load: Math.round(performance.now() - start.started) };
   try {
     // Stage 1.
