@@ -3,7 +3,7 @@ import type { PosSale } from '../model/records.js';
 import { MappedRow, describeSynonyms, explicitHeaders, headerlessEvents, missingColumns, resolveMap, tableHousekeeping } from './_mapped.js';
 import { readTabular } from './_tabular.js';
 import { lastFour } from './_text.js';
-import { assignOptional, headMap } from './acquirer-csv.js';
+import { headMap } from './acquirer-csv.js';
 import { defineParser, type ParseEvent, type ParserInput } from './types.js';
 
 const ID = 'pos-journal';
@@ -67,8 +67,7 @@ function toSale(r: MappedRow, input: ParserInput): ParseEvent {
     amountMinor: Math.abs(amount),
     approved: !DECLINED.test(status),
     cardKind: cardKindFromText(r.text('cardKind')),
-  };
-  assignOptional(sale, {
+    // Every optional field in the literal, as acquirer-csv's records: one object of one shape.
     terminalId: r.text('terminalId'),
     reference: r.text('reference'),
     batch: r.text('batch'),
@@ -78,7 +77,7 @@ function toSale(r: MappedRow, input: ParserInput): ParseEvent {
     originalTrace: r.text('originalTrace'),
     originalOrderId: r.text('originalOrderId'),
     cardLast4: r.text('cardLast4') ?? lastFour(r.text('card')),
-  });
+  };
   return { kind: 'record', role: 'pos', record: sale };
 }
 
