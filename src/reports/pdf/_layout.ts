@@ -261,25 +261,29 @@ export class ReportWriter {
    * measurement laid out rather than wrapping the text again.
    */
   measure(text: string, width: number, s: TextStyle = {}): number {
+    return this.layout(text, width, s).height;
+  }
+
+  /** measure(), with the number of lines where it is kept (undefined where pdfkit's height was not a whole count). */
+  private layout(text: string, width: number, s: TextStyle): { height: number; lines?: number } {
     this.typeface(s);
     const key = measureKey(text, width, s);
     const lines = this.lineCounts.get(key);
-    if (lines !== undefined) return this.heightOfLines(lines);
+    if (lines !== undefined) return { height: this.heightOfLines(lines), lines };
     const known = measured.get(key);
     if (known && replayLayout(this.doc, known.trace)) {
       this.lineCounts.set(key, known.lines);
-      return this.heightOfLines(known.lines);
+      return { height: this.heightOfLines(known.lines), lines: known.lines };
     }
     const { value: height, trace } = traceLayout(this.doc, () => this.doc.heightOfString(this.printable(text), { width }));
     const counted = Math.round(height / this.doc.currentLineHeight(true));
-    if (this.heightOfLines(counted) === height) {
-      this.lineCounts.set(key, counted);
-      if (trace && !known) {
-        if (measured.size >= MAX_MEASURED) measured.clear();
-        measured.set(key, { lines: counted, trace });
-      }
+    if (this.heightOfLines(counted) !== height) return { height };
+    this.lineCounts.set(key, counted);
+    if (trace && !known) {
+      if (measured.size >= MAX_MEASURED) measured.clear();
+      measured.set(key, { lines: counted, trace });
     }
-    return height;
+    return { height, lines: counted };
   }
 
   /** What heightOfString gives for `lines` lines of the current font and size, from the cursor. */
@@ -296,11 +300,11 @@ export class ReportWriter {
    * on one line is drawn without pdfkit's line wrapper, where that draws the same (_lines.ts).
    */
   put(text: string, x: number, y: number, width: number, s: TextStyle = {}): number {
-    const height = this.measure(text, width, s);
+    const { height, lines } = this.layout(text, width, s);
     this.doc.fillColor(s.color ?? COLORS.text);
     const align = s.align ?? 'left';
     const printable = this.printable(text);
-    const oneLine = align !== 'center' && this.lineCounts.get(measureKey(text, width, s)) === 1;
+    const oneLine = align !== 'center' && lines === 1;
     if (!(oneLine && linesDrawnDirectly() && drawLine(this.doc, printable, x, y, width, align))) {
       this.doc.text(printable, x, y, { width, align });
     }
