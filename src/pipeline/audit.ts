@@ -8,6 +8,7 @@ import type { AcquirerTxn, BankEntry, ControlCheck, PosSale, Reject, Role } from
 import type { ManifestEntry, RuleStatus, RunSummary } from '../model/summary.js';
 import { PARSERS } from '../parsers/index.js';
 import { RULES } from '../rules/index.js';
+import { merchantCarryOf, type MerchantCarry } from '../state/carry.js';
 import { noHistory, type MerchantData, type OpenItem, type RateHistory, type StatementAccount } from '../rules/types.js';
 import { freshCarried, joinCarriedDays, type CarriedRecords } from './carried.js';
 import { loadInputs, type InputFile } from './inputs.js';
@@ -48,6 +49,11 @@ export interface AuditResult {
   rejects: Reject[];
   summary: RunSummary;
   merchants: MerchantData[];
+  /**
+   * What the state store keeps of each merchant, made for stateful runs (`carried` given) in the
+   * merchants' contract order. The bulk path leaves `merchants` empty and makes these instead.
+   */
+  carry?: MerchantCarry[];
   /** Inputs that could not be read at all: the run completes, and exits 3. */
   unreadable: ManifestEntry[];
   /** Delivered files skipped before parsing (`skipDelivered`). */
@@ -146,28 +152,41 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       rules: Math.round(tRules - tMatched),
     },
   };
-  return { findings, rejects, summary, merchants, unreadable, skipped };
+  const carry = options.carried ? merchants.map((m) => merchantCarryOf(m, config)) : undefined;
+  return { findings, rejects, summary, merchants, unreadable, skipped, ...(carry ? { carry } : {}) };
 }
 
 /** Leaves out the delivered files `skipDelivered` declines, with a warning naming each once. */
 function skipDelivered(loaded: { inputs: InputFile[] }, options: AuditOptions): { inputs: InputFile[]; skipped: SkippedInput[] } {
+  const delivery = deliveryFilter(options);
+  const inputs = loaded.inputs.filter((input) => delivery.keep(input.delivered, input.sha256));
+  return { inputs, skipped: delivery.skipped };
+}
+
+/**
+ * `skipDelivered` asked once per delivered file, in input order (it remembers the files it has
+ * seen): `keep` says whether a file is audited, `skipped` lists the others, each warned of once.
+ * An archive's entries share the archive's path and hash: one decision for all of them.
+ */
+export function deliveryFilter(options: AuditOptions): { keep(path: string, sha256: string): boolean; skipped: SkippedInput[] } {
   const decide = options.skipDelivered;
-  if (!decide) return { inputs: loaded.inputs, skipped: [] };
   const verdict = new Map<string, string | undefined>();
   const skipped: SkippedInput[] = [];
-  const inputs = loaded.inputs.filter((input) => {
-    // An archive's entries share the archive's path and hash: one decision for all of them.
-    if (!verdict.has(input.delivered)) {
-      const reason = decide({ path: input.delivered, sha256: input.sha256 });
-      verdict.set(input.delivered, reason);
-      if (reason !== undefined) {
-        skipped.push({ file: input.delivered, sha256: input.sha256, reason });
-        options.warn?.(`skipped: ${input.delivered}: ${reason}`);
+  return {
+    skipped,
+    keep(path, sha256) {
+      if (!decide) return true;
+      if (!verdict.has(path)) {
+        const reason = decide({ path, sha256 });
+        verdict.set(path, reason);
+        if (reason !== undefined) {
+          skipped.push({ file: path, sha256, reason });
+          options.warn?.(`skipped: ${path}: ${reason}`);
+        }
       }
-    }
-    return verdict.get(input.delivered) === undefined;
-  });
-  return { inputs, skipped };
+      return verdict.get(path) === undefined;
+    },
+  };
 }
 
 /**

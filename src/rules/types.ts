@@ -43,6 +43,34 @@ export interface OpenItem {
 export interface RateHistory {
   /** Effective rates in ppm of earlier months, newest first. */
   previous(merchantId: string, cardKind: string, beforeMonth: string): number[];
+  /**
+   * The months it is made of, when it is made of months (`rateHistoryOf`): what worker threads are
+   * given to make the same history (a function cannot cross into them).
+   */
+  readonly months?: readonly RateMonth[];
+}
+
+/** One merchant's sales of one card kind in one month, as the state store adds them up. */
+export interface RateMonth {
+  merchantId: string;
+  cardKind: string;
+  /** `YYYY-MM`. */
+  month: string;
+  amountMinor: number;
+  feeMinor: number;
+}
+
+/** The history of these months (newest first, amounts above zero, as the state store reads them). */
+export function rateHistoryOf(months: readonly RateMonth[]): RateHistory {
+  return {
+    months,
+    previous(merchantId, cardKind, beforeMonth) {
+      // The same rounding as MonthlyRate.ppm, so a month compares with its own history exactly.
+      return months
+        .filter((r) => r.merchantId === merchantId && r.cardKind === cardKind && r.month < beforeMonth)
+        .map((r) => Math.round((r.feeMinor * 1_000_000) / r.amountMinor));
+    },
+  };
 }
 
 export interface MerchantContext {
@@ -92,4 +120,4 @@ export function defineRule<R extends Rule>(rule: R): R {
   return rule;
 }
 
-export const noHistory: RateHistory = { previous: () => [] };
+export const noHistory: RateHistory = rateHistoryOf([]);

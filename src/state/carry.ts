@@ -1,9 +1,11 @@
 import { addCalendarDays, dueDate, type BusinessCalendar } from '../model/calendar.js';
-import type { ContractConfig, MerchantContract } from '../model/contract.js';
+import { merchantIndex, type ContractConfig, type MerchantContract } from '../model/contract.js';
 import type { Finding } from '../model/finding.js';
 import type { AcquirerTxn, CanonicalRecord, PosSale } from '../model/records.js';
 import type { AuditResult } from '../pipeline/audit.js';
 import type { CarriedRecords } from '../pipeline/carried.js';
+import type { ExpectedDay } from '../matching/acquirer-bank.js';
+import { monthlyRates } from '../rules/fee-rate-creep.js';
 import type { MerchantData, OpenItem } from '../rules/types.js';
 
 /**
@@ -106,6 +108,50 @@ export function carriedRecords(items: readonly ItemState[]): CarriedRecords {
   return { pos, acquirer };
 }
 
+/**
+ * What the state store needs of one merchant's matched records, and nothing more: the items that
+ * may stay open and the month's fee rates. Made where the records are matched (in a bulk worker
+ * for a large file), so that a stateful run need not keep every merchant's records.
+ */
+export interface MerchantCarry {
+  merchantId: string;
+  /** POS sales the acquirer has not settled, those a POS void cancelled left out. */
+  unsettledSales: PosSale[];
+  /** POS refunds the acquirer has not honoured. */
+  unhonouredRefunds: PosSale[];
+  /** The sales POS voids cancelled: their items close as cancelled. */
+  cancelledSales: PosSale[];
+  /** Settlement days the bank has not credited. */
+  unpaidDays: ExpectedDay[];
+  /** Effective fee rates per month and card kind, for the rate history. */
+  rates: { month: string; cardKind: string; currency: string; sales: number; amountMinor: number; feeMinor: number }[];
+}
+
+export function merchantCarryOf(data: MerchantData, config: ContractConfig): MerchantCarry {
+  const cancelledSales = data.posMatch.posCancels.flatMap((c) => (c.original ? [c.original] : []));
+  const cancelled = new Set(data.posMatch.posCancels.map((c) => c.original));
+  return {
+    merchantId: data.merchant.id,
+    unsettledSales: data.posMatch.unmatchedPosSales.filter((p) => !cancelled.has(p)),
+    unhonouredRefunds: data.posMatch.unmatchedPosRefunds,
+    cancelledSales,
+    unpaidDays: data.bankMatch.unpaidDays,
+    rates: monthlyRates(data, config).map((g) => ({
+      month: g.month,
+      cardKind: g.cardKind,
+      currency: g.sales[0]?.currency ?? config.currency,
+      sales: g.sales.length,
+      amountMinor: g.amountMinor,
+      feeMinor: g.feeMinor,
+    })),
+  };
+}
+
+/** A run's merchant carries: the ones it made, or made now from its matched merchants. */
+export function carryOf(result: AuditResult, config: ContractConfig): readonly MerchantCarry[] {
+  return result.carry ?? result.merchants.map((d) => merchantCarryOf(d, config));
+}
+
 /** The run's contract, calendar and as-of date: what the deadlines are computed with. */
 export interface CarryContext {
   config: ContractConfig;
@@ -151,18 +197,14 @@ export function planCarry(result: AuditResult, carried: readonly ItemState[], ct
     derived.set(item.key, { ...item, due, status, ...(findingId ? { findingId } : {}) });
   };
 
-  for (const data of result.merchants) {
-    const m = data.merchant;
-    for (const c of data.posMatch.posCancels) if (c.original) cancelledKeys.add(posKey('sale-awaiting-settlement', m.id, keyed(c.original)));
-    const cancelled = new Set(data.posMatch.posCancels.map((c) => c.original));
-    for (const p of data.posMatch.unmatchedPosSales) {
-      if (cancelled.has(p)) continue;
-      derive(posItem('sale-awaiting-settlement', m, p, ctx), recordRef('sale-awaiting-settlement', m.id, p));
-    }
-    for (const p of data.posMatch.unmatchedPosRefunds) {
-      derive(posItem('refund-awaiting-acquirer', m, p, ctx), recordRef('refund-awaiting-acquirer', m.id, p));
-    }
-    for (const day of data.bankMatch.unpaidDays) {
+  const carry = carryOf(result, ctx.config);
+  const merchantOf = merchantIndex(ctx.config);
+  for (const c of carry) {
+    const m = merchantOf.get(c.merchantId)!;
+    for (const p of c.cancelledSales) cancelledKeys.add(posKey('sale-awaiting-settlement', m.id, keyed(p)));
+    for (const p of c.unsettledSales) derive(posItem('sale-awaiting-settlement', m, p, ctx), recordRef('sale-awaiting-settlement', m.id, p));
+    for (const p of c.unhonouredRefunds) derive(posItem('refund-awaiting-acquirer', m, p, ctx), recordRef('refund-awaiting-acquirer', m.id, p));
+    for (const day of c.unpaidDays) {
       const key = dayKey(m.id, day.settleDate, day.currency);
       derive(
         {
@@ -180,7 +222,7 @@ export function planCarry(result: AuditResult, carried: readonly ItemState[], ct
     }
   }
 
-  const evaluated = new Set(result.merchants.map((d: MerchantData) => d.merchant.id));
+  const evaluated = new Set(carry.map((c) => c.merchantId));
   const open: ItemState[] = [];
   const closed: CarryPlan['closed'] = [];
   const aged = (key: string) => {

@@ -7,9 +7,8 @@ import type { Finding } from '../model/finding.js';
 import type { CanonicalRecord } from '../model/records.js';
 import { crashPoint, CRASH_POINTS } from '../pipeline/_crash.js';
 import type { AuditResult } from '../pipeline/audit.js';
-import { monthlyRates } from '../rules/fee-rate-creep.js';
-import type { RateHistory } from '../rules/types.js';
-import type { CarryPlan, ItemKind, ItemState, ItemStatus } from './carry.js';
+import { rateHistoryOf, type RateHistory, type RateMonth } from '../rules/types.js';
+import { carryOf, type CarryPlan, type ItemKind, type ItemState, type ItemStatus } from './carry.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -240,20 +239,13 @@ export class RunSession {
 
   /** Effective fee rates of earlier months, for fee-rate-creep's trailing median. */
   rateHistory(): RateHistory {
-    const rows = this.db
+    const months = this.db
       .prepare(
-        `SELECT merchant_id AS merchantId, card_kind AS cardKind, month, SUM(amount_minor) AS amount, SUM(fee_minor) AS fee
+        `SELECT merchant_id AS merchantId, card_kind AS cardKind, month, SUM(amount_minor) AS amountMinor, SUM(fee_minor) AS feeMinor
            FROM rate_history GROUP BY merchant_id, card_kind, month HAVING SUM(amount_minor) > 0 ORDER BY month DESC`,
       )
-      .all() as { merchantId: string; cardKind: string; month: string; amount: number; fee: number }[];
-    return {
-      previous(merchantId, cardKind, beforeMonth) {
-        // The same rounding as MonthlyRate.ppm, so a month compares with its own history exactly.
-        return rows
-          .filter((r) => r.merchantId === merchantId && r.cardKind === cardKind && r.month < beforeMonth)
-          .map((r) => Math.round((r.fee * 1_000_000) / r.amount));
-      },
-    };
+      .all() as RateMonth[];
+    return rateHistoryOf(months);
   }
 
   /**
@@ -367,10 +359,8 @@ export class RunSession {
       `INSERT INTO rate_history (merchant_id, month, card_kind, currency, run, sales, amount_minor, fee_minor)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const data of result.merchants) {
-      for (const g of monthlyRates(data, input.config)) {
-        addRate.run(data.merchant.id, g.month, g.cardKind, g.sales[0]?.currency ?? input.config.currency, seq, g.sales.length, g.amountMinor, g.feeMinor);
-      }
+    for (const c of carryOf(result, input.config)) {
+      for (const g of c.rates) addRate.run(c.merchantId, g.month, g.cardKind, g.currency, seq, g.sales, g.amountMinor, g.feeMinor);
     }
 
     const openNow = db.prepare('SELECT COUNT(*) FROM open_items WHERE closed_run IS NULL').pluck().get() as number;

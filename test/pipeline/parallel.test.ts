@@ -7,6 +7,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContract, type ContractConfig } from '../../src/model/contract.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
+import { rateHistoryOf, type RateMonth } from '../../src/rules/types.js';
 import { writeSampleSet } from '../../samples/write-bundled.js';
 
 /**
@@ -87,6 +88,23 @@ describe('bulk path on the bundled samples', () => {
     const bulk = await audit(env, bundled.config, [bundled.inputDir], bundled.asOf);
     expect(bulk.summary.durationsMs.partition).toBeDefined();
     expect(comparable(bulk)).toEqual(comparable(single));
+  });
+
+  it('gives the workers the rate history a stateful run passes: the same fee-rate-creep findings', async () => {
+    // Three earlier months at 0.10 % for every merchant and card kind: October's rates are far above that trend.
+    const months: RateMonth[] = bundled.config.merchants.flatMap((m) =>
+      ['debit', 'credit', 'qr'].flatMap((cardKind) =>
+        ['2026-09', '2026-08', '2026-07'].map((month) => ({ merchantId: m.id, cardKind, month, amountMinor: 10_000_000, feeMinor: 10_000 })),
+      ),
+    );
+    const history = rateHistoryOf(months);
+    const run = (env: Record<string, string>) => withEnv(env, () => runAudit({ config: bundled.config, files: [bundled.inputDir], asOf: bundled.asOf, history, warn: () => undefined }));
+    const withHistory = await run(SINGLE);
+    const creep = (r: AuditResult) => r.findings.filter((f) => f.rule === 'fee-rate-creep').length;
+    expect(creep(withHistory)).toBeGreaterThan(creep(single));
+    const bulk = await run(BULK_MEMORY);
+    expect(bulk.summary.durationsMs.partition).toBeDefined();
+    expect(comparable(bulk)).toEqual(comparable(withHistory));
   });
 });
 

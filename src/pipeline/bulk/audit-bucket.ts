@@ -6,7 +6,9 @@ import { numberLines } from '../../parsers/_tabular.js';
 import { parserById } from '../../parsers/index.js';
 import type { FileInfo } from '../../parsers/types.js';
 import { RULES } from '../../rules/index.js';
-import type { OpenItem, RateHistory, StatementAccount } from '../../rules/types.js';
+import type { OpenItem, StatementAccount } from '../../rules/types.js';
+import { merchantCarryOf } from '../../state/carry.js';
+import { freshCarried, joinCarriedDays, type CarriedRecords } from '../carried.js';
 import { buildMerchantData } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
 import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
@@ -43,7 +45,7 @@ const QUOTE = 0x22;
  * In 'identity' mode (stage 3) the same merchants are read again and only the acquirer records of
  * the asked terminals come back, for merchant-identity-drift, which looks across merchants.
  */
-export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHistory): BucketResult {
+export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   const cpu = { read: 0, parse: 0, match: 0, rules: 0 };
   let t = performance.now();
   const wanted = task.keys ? new Set(task.keys) : undefined;
@@ -109,6 +111,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
     unknown: [],
     terminals: [],
     identity: [],
+    carry: [],
     rows: 0,
     bytes,
     cpuMs: cpu,
@@ -132,7 +135,12 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
     t = performance.now();
     const share = small.get(key) ?? { records: [], statements: [] };
     const { run, bySlot } = joinInOrder(parsed, task.mode === 'identity' ? { records: share.records.filter((r) => r.role === 'acquirer'), statements: [] } : share);
-    const { merchants, unknown } = buildMerchantData(run, ctx.config, chinaCalendar);
+    // As runAudit: carried POS records after today's, carried acquirer records for the bank match
+    // only, and none that today's files deliver again. Identity mode reads today's acquirer records only.
+    const carried = task.mode === 'audit' && share.carried ? freshCarried(share.carried, run) : NOTHING_CARRIED;
+    const { merchants, unknown } = buildMerchantData(carried.pos.length > 0 ? { ...run, pos: [...run.pos, ...carried.pos] } : run, ctx.config, chinaCalendar);
+    joinCarriedDays(merchants, carried.acquirer, ctx.config, chinaCalendar);
+    const carriedPos = new Set(carried.pos);
     cpu.match += performance.now() - t;
 
     t = performance.now();
@@ -146,11 +154,12 @@ export function auditBucket(task: BucketTask, ctx: BulkContext, history: RateHis
       RULES.forEach((rule, r) => {
         if (rule.scope !== 'merchant' || rule.needs.some((n) => !roles.has(n))) return;
         const open: OpenItem[] = [];
-        const found: Finding[] = rule.check({ data, config: ctx.config, calendar: chinaCalendar, asOf: task.asOf, roles, history, open });
+        const found: Finding[] = rule.check({ data, config: ctx.config, calendar: chinaCalendar, asOf: task.asOf, roles, history: ctx.history, open });
         for (const finding of found) result.findings.push({ rule: r, merchant, finding });
         for (const item of open) result.open.push({ rule: r, merchant, item });
       });
-      result.totals.push({ merchant, totals: merchantTotalsOf(data) });
+      result.totals.push({ merchant, totals: merchantTotalsOf(data, carriedPos) });
+      if (task.stateful) result.carry.push({ merchant, carry: merchantCarryOf(data, ctx.config) });
       const identities = new Map<string, Set<string>>();
       for (const a of data.acquirer) {
         if (a.terminalId === undefined) continue;
@@ -277,6 +286,8 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
   return { part, records };
 }
 
+const NOTHING_CARRIED: CarriedRecords = { pos: [], acquirer: [] };
+
 /** Records of one file (or one input slot) by role, each list in file order. */
 interface ByRole {
   acquirer: AcquirerTxn[];
@@ -325,5 +336,6 @@ function firstSeen(u: { role: string; merchantId: string; file: string }, bySlot
     const record = list.find((r) => r.merchantId === u.merchantId && r.source.file === u.file);
     if (record) return { slot, firstLine: record.source.line };
   }
-  return { slot: 0, firstLine: 0 };
+  // Only a record the state store carried is in no input: runAudit meets those after all of today's.
+  return { slot: Number.MAX_SAFE_INTEGER, firstLine: 0 };
 }

@@ -6,7 +6,6 @@ import { AuditError, ErrorCode } from '../../model/errors.js';
 import { explicitHeaders, resolveMap } from '../../parsers/_mapped.js';
 import { readTabular } from '../../parsers/_tabular.js';
 import type { ParserInput } from '../../parsers/types.js';
-import { noHistory } from '../../rules/types.js';
 import type { AuditOptions } from '../audit.js';
 import { isGzip, isZip } from '../archive.js';
 import { detect } from '../detect.js';
@@ -101,14 +100,12 @@ const HEAD_BYTES = MiB;
 
 /**
  * Decides whether a run takes the bulk path: when one of its files is at least `minBytes` and of a
- * bulk format, and the run is stateless (the state store needs every merchant's matched records
- * back, which is what bounded memory gives up) on the default calendar (a custom calendar object
- * cannot cross into worker threads). Returns null otherwise, and when an argument is missing: the
- * in-memory path then runs and reports it.
+ * bulk format, on the default calendar and with a rate history made of months, if any (a custom
+ * calendar or history object cannot cross into worker threads). Returns null otherwise, and when
+ * an argument is missing: the in-memory path then runs and reports it.
  */
 export async function planBulk(options: AuditOptions, knownFormats: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<BulkPlan | null> {
-  if (options.carried || options.skipDelivered) return null;
-  if (options.history && options.history !== noHistory) return null;
+  if (options.history && !options.history.months) return null;
   if (options.calendar && options.calendar !== chinaCalendar) return null;
   const tuning = bulkTuning(env);
   if (!tuning) return null;

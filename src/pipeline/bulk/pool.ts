@@ -1,20 +1,21 @@
 import { Piscina } from 'piscina';
 import type { ContractConfig } from '../../model/contract.js';
 import { AuditError, ErrorCode, type ErrorCode as Code } from '../../model/errors.js';
-import type { TaskOutcome } from './types.js';
+import type { RateMonth } from '../../rules/types.js';
+import type { BulkWorkerData, TaskOutcome } from './types.js';
 
 /**
  * The bulk path's worker pool: `threads` piscina workers running worker.ts, each given the
- * contract once. The built package runs the compiled worker.js; from sources (the tests run
+ * contract and the rate history once. The built package runs the compiled worker.js; from sources (the tests run
  * TypeScript directly) a small JS entry loads worker.ts through tsx.
  */
-export function bulkPool(config: ContractConfig, threads: number): Piscina {
+export function bulkPool(config: ContractConfig, history: readonly RateMonth[], threads: number): Piscina {
   const fromSource = import.meta.url.endsWith('.ts');
   return new Piscina({
     filename: new URL(fromSource ? './_worker-source.mjs' : './worker.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
-    workerData: { config },
+    workerData: { config, history } satisfies BulkWorkerData,
     // A worker that finished its tasks waits for the next stage rather than exiting.
     idleTimeout: 60_000,
   });

@@ -14,7 +14,8 @@ import { matchPosAcquirer } from '../../matching/pos-acquirer.js';
 import { PARSERS } from '../../parsers/index.js';
 import { RULES } from '../../rules/index.js';
 import type { MerchantData, OpenItem, StatementAccount } from '../../rules/types.js';
-import type { AuditOptions, AuditResult } from '../audit.js';
+import { deliveryFilter, type AuditOptions, type AuditResult, type SkippedInput } from '../audit.js';
+import type { CarriedRecords } from '../carried.js';
 import { baseName, loadInputs, type InputFile } from '../inputs.js';
 import { buildMerchantData } from '../merchant-data.js';
 import { parseInput, type ParsedInput } from '../parse-input.js';
@@ -26,7 +27,7 @@ import { addPart } from './_merge.js';
 import { countFindings, dateRange, manifestLine, ruleStatusOf, sourceTotalsOf, withFindings } from '../totals.js';
 import { parseFileAlone } from './audit-bucket.js';
 import { bucketOf } from './_lines.js';
-import type { BulkPlan } from './plan.js';
+import type { BulkPlan, PlannedFile } from './plan.js';
 import { bulkPool, unwrap } from './pool.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, FilePlan, PartitionResult, PartitionTask, SmallShare, TaskOutcome } from './types.js';
 
@@ -38,7 +39,10 @@ export interface BulkRunStart {
   started: number;
 }
 
-type Slot = { kind: 'small'; input: InputFile } | { kind: 'bulk'; plan: FilePlan; fromFolder: boolean };
+type Slot = { kind: 'small'; input: InputFile } | { kind: 'bulk'; plan: FilePlan; fromFolder: boolean; hashed?: Hashed };
+
+/** A bulk file's sha256, and why the preflight refused it, if it did. */
+type Hashed = { sha256: string; refused?: string };
 
 /** What a bulk file came to after both stages. */
 interface BulkFile {
@@ -66,28 +70,33 @@ const MAX_BUCKETS = 4096;
  *    line, undecoded, to its merchant's bucket (spilled to a temporary folder above a budget),
  *    while the main thread parses the small inputs;
  * 2. audit: one task per bucket parses each merchant's lines with the format's own parser,
- *    matches them with the small inputs' records of that merchant and runs the merchant rules,
- *    while the main thread hashes and preflights the large files;
+ *    matches them with the small inputs' records of that merchant (and the records the state
+ *    store carried for it) and runs the merchant rules, while the main thread hashes and
+ *    preflights the large files;
  * 3. identity: the few merchants whose terminals changed identity are read again for
  *    merchant-identity-drift, which compares merchants;
  *
  * then the run-scope rules and the summary are computed in the main thread from the partitions'
  * small results. Memory follows a bucket's bytes and the largest merchant's month (the rules need
  * a merchant's records together), not the file's size. The result equals runAudit's
- * (test/pipeline/parallel.test.ts) but for `merchants`, which stays empty: the records are what
- * the bulk path does not keep, and only the state store reads them (bulk runs are stateless).
+ * (test/pipeline/parallel.test.ts, and test/state/daily-bulk.test.ts for stateful runs) but for
+ * `merchants`, which stays empty: the records are what the bulk path does not keep. A stateful
+ * run gets each merchant's `carry` instead, made in the workers: all the state store needs.
+ * Its delivered files are hashed before stage 1, so that those audited before are not read.
  */
 export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start: BulkRunStart): Promise<AuditResult> {
   const { config } = options;
-  const ctx = bulkContext(config);
+  const history = options.history?.months ?? [];
+  const ctx = bulkContext(config, history);
   const { tuning } = plan;
-  const slots = await loadSlots(plan);
+  const delivery = deliveryFilter(options);
+  const slots = await loadSlots(plan, options.skipDelivered ? delivery : undefined);
   const bulk = slots.flatMap((s) => (s.kind === 'bulk' ? [s] : []));
   const bulkBytes = bulk.reduce((n, s) => n + s.plan.size, 0);
   const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(bulkBytes / tuning.bucketBytes)));
   const spillDir = bulkBytes > tuning.spillBytes ? await mkdtemp(path.join(tmpdir(), 'settle-audit-')) : undefined;
   const progress = progressBar(2 * bulkBytes);
-  const pool = bulkPool(config, tuning.workers);
+  const pool = bulkPool(config, history, tuning.workers);
   const times: Record<string, number> = { load: Math.round(performance.now() - start.started) };
   try {
     // Stage 1.
@@ -128,15 +137,17 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     // the stages need neither, only the manifest and a (rare) refusal do. Not during stage 1, whose
     // workers it would slow down (stage 2 is a hundred times longer). Awaited after stage 2:
     // marked handled now, so that its failure meanwhile is not an unhandled rejection.
-    const hashed = hashAndPreflight(bulk.map((s) => s.plan));
+    // (A stateful run hashed them before stage 1, to skip the files it audited before.)
+    const hashed = bulk.every((s) => s.hashed) ? Promise.resolve(new Map(bulk.map((s) => [s.plan.slot, s.hashed!]))) : hashAndPreflight(bulk.map((s) => s.plan));
     hashed.catch(() => undefined);
 
     // Stage 2, with the small inputs' records routed to the merchant keys they belong to. A file
     // the preflight refuses (a line longer than its bound) is left out and stage 2 run again
     // without it: its records may have changed other files' matches.
     t = performance.now();
-    const small = routeSmall(slots, smallParsed.parsed, ctx);
-    const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf });
+    const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried);
+    const stateful = options.carried !== undefined;
+    const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf, stateful });
     let { results, roles, byBucket, taskOf } = await stage2();
     const hashes = await hashed;
     for (const f of files.values()) Object.assign(f, hashes.get(f.plan.slot));
@@ -172,7 +183,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     times.identity = Math.round(performance.now() - t);
 
     t = performance.now();
-    const result = assembleResult({ slots, files, results, identity, small, smallParsed, roles, ctx, options, start, buckets });
+    const result = assembleResult({ slots, files, results, identity, small, smallParsed, roles, ctx, options, start, buckets, skipped: delivery.skipped });
     times.rules = Math.round(performance.now() - t);
     result.summary.durationsMs = { ...times, ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [`${k}Cpu`, Math.round(v)])) };
     return result;
@@ -192,6 +203,7 @@ interface StageInput {
   pool: Piscina;
   progress: ReturnType<typeof progressBar>;
   asOf: string;
+  stateful: boolean;
 }
 
 type BucketEntry = { files: BucketFile[]; shares: [string, SmallShare][]; bytes: number };
@@ -238,6 +250,7 @@ async function auditStage(s: StageInput) {
     roles: [...roles],
     asOf: s.asOf,
     mode,
+    ...(s.stateful ? { stateful: true } : {}),
     ...extra,
   });
   const results = await Promise.all(
@@ -347,25 +360,41 @@ function bucketFileOf(f: BulkFile): Omit<BucketFile, 'chunks'> {
   return { slot, file, format, head, headLines, encoding, delimiter, merchantColumn, footers: f.footers, rangeBase: f.rangeBase };
 }
 
-/** The run's inputs in order: small ones loaded as runAudit loads them, bulk ones planned. */
-async function loadSlots(plan: BulkPlan): Promise<Slot[]> {
+/**
+ * The run's inputs in order: small ones loaded as runAudit loads them, bulk ones planned. With a
+ * delivery filter (a stateful run), the files it declines are left out, in input order as runAudit
+ * asks it: bulk files are hashed first for that, and keep their hash.
+ */
+async function loadSlots(plan: BulkPlan, delivery?: ReturnType<typeof deliveryFilter>): Promise<Slot[]> {
   const knownFormats = PARSERS.map((p) => p.id);
   const slots: Slot[] = [];
+  const loadSmall = async (arg: string): Promise<InputFile[]> => {
+    const { inputs } = await loadInputs([arg], knownFormats);
+    return delivery ? inputs.filter((input) => delivery.keep(input.delivered, input.sha256)) : inputs;
+  };
+  const pushBulk = async (file: PlannedFile, fromFolder: boolean) => {
+    let hashed: Hashed | undefined;
+    if (delivery) {
+      hashed = (await hashAndPreflight([{ ...file, slot: 0 }])).get(0)!;
+      if (!delivery.keep(file.path, hashed.sha256)) return;
+    }
+    slots.push({ kind: 'bulk', plan: { ...file, slot: slots.length }, fromFolder, ...(hashed ? { hashed } : {}) });
+  };
   for (const g of plan.groups) {
     if (g.kind === 'arg') {
-      for (const input of (await loadInputs([g.arg], knownFormats)).inputs) slots.push({ kind: 'small', input });
+      for (const input of await loadSmall(g.arg)) slots.push({ kind: 'small', input });
     } else if (g.kind === 'bulk') {
-      slots.push({ kind: 'bulk', plan: { ...g.file, slot: slots.length }, fromFolder: false });
+      await pushBulk(g.file, false);
     } else {
       // A folder's small files are loaded one by one but stay members of the folder: skipped with
       // a warning when unreadable, and companions of each other (the large file is nobody's companion).
       const members: InputFile[] = [];
       for (const e of g.entries) {
         if (e.kind === 'bulk') {
-          slots.push({ kind: 'bulk', plan: { ...e.file, slot: slots.length }, fromFolder: true });
+          await pushBulk(e.file, true);
           continue;
         }
-        for (const input of (await loadInputs([g.forced ? `${e.path}@${g.forced}` : e.path], knownFormats)).inputs) {
+        for (const input of await loadSmall(g.forced ? `${e.path}@${g.forced}` : e.path)) {
           input.fromFolder = true;
           members.push(input);
           slots.push({ kind: 'small', input });
@@ -458,7 +487,7 @@ interface SmallRouting {
  * merchant id; bank lines and statements by the merchant buildMerchantData gives them (by
  * account), found here from the small inputs alone, which hold every bank line.
  */
-function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkContext): SmallRouting {
+function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkContext, carried?: CarriedRecords): SmallRouting {
   const shares = new Map<string, SmallShare>();
   const share = (key: string) => {
     let s = shares.get(key);
@@ -493,6 +522,10 @@ function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkCo
       }
     }
   });
+  // The state store's carried records go with their merchant key too (audit-bucket.ts joins them as runAudit does).
+  const carriedOf = (key: string) => (share(key).carried ??= { pos: [], acquirer: [] });
+  for (const p of carried?.pos ?? []) carriedOf(ctx.keyOf(p.merchantId)).pos.push(p);
+  for (const a of carried?.acquirer ?? []) carriedOf(ctx.keyOf(a.merchantId)).acquirer.push(a);
   const { merchants, unknown } = buildMerchantData({ acquirer: [], pos: [], bank: records.bank, statements: records.statements }, ctx.config, chinaCalendar);
   for (const m of merchants) {
     const s = share(m.merchant.id);
@@ -514,6 +547,7 @@ interface AssembleInput {
   options: AuditOptions;
   start: BulkRunStart;
   buckets: number;
+  skipped: SkippedInput[];
 }
 
 /** Adds up the partitions' results and runs the run-scope rules: runAudit's second half. */
@@ -661,7 +695,13 @@ function assembleResult(a: AssembleInput): AuditResult {
     unknownMerchants: unknown,
     durationsMs: {},
   };
-  return { findings, rejects, summary, merchants: [], unreadable, skipped: [] };
+  const carry = options.carried
+    ? results
+        .flatMap((r) => r.carry)
+        .sort((x, y) => x.merchant - y.merchant)
+        .map((c) => c.carry)
+    : undefined;
+  return { findings, rejects, summary, merchants: [], unreadable, skipped: a.skipped, ...(carry ? { carry } : {}) };
 }
 
 /**

@@ -2,7 +2,9 @@ import type { Finding } from '../../model/finding.js';
 import type { AcquirerTxn, BankEntry, ControlCheck, PosSale, Reject, Role } from '../../model/records.js';
 import type { MerchantTotals, SourceTotals } from '../../model/summary.js';
 import type { FileInfo } from '../../parsers/types.js';
-import type { OpenItem, StatementAccount } from '../../rules/types.js';
+import type { ContractConfig } from '../../model/contract.js';
+import type { OpenItem, RateMonth, StatementAccount } from '../../rules/types.js';
+import type { MerchantCarry } from '../../state/carry.js';
 import type { ChunkRef } from './_chunks.js';
 import type { KeyPlan } from './_lines.js';
 
@@ -85,10 +87,18 @@ export type SmallRecord =
   | { slot: number; role: 'pos'; record: PosSale }
   | { slot: number; role: 'bank'; record: BankEntry };
 
-/** The small inputs' share of one merchant key. */
+/** The small inputs' share of one merchant key, and the records the state store carried for it. */
 export interface SmallShare {
   records: SmallRecord[];
   statements: StatementAccount[];
+  carried?: { pos: PosSale[]; acquirer: AcquirerTxn[] };
+}
+
+/** What every worker is given once. */
+export interface BulkWorkerData {
+  config: ContractConfig;
+  /** The rate history's months (`RateHistory.months`), for fee-rate-creep. */
+  history: readonly RateMonth[];
 }
 
 /** Stage 2 (and 3): parse, match and audit the merchants of one bucket. */
@@ -104,6 +114,8 @@ export interface BucketTask {
    * acquirer records of the given terminals, for merchant-identity-drift (run.ts).
    */
   mode: 'audit' | 'identity';
+  /** Set for a stateful run: each merchant's carry comes back (`BucketResult.carry`). */
+  stateful?: boolean;
   keys?: string[];
   terminals?: string[];
 }
@@ -138,6 +150,8 @@ export interface BucketResult {
   /** Per merchant (index in config.merchants), without findings and at-stake (the main thread adds those). */
   totals: { merchant: number; totals: MerchantTotals }[];
   unknown: { role: Role; merchantId: string; count: number; file: string; slot: number; firstLine: number }[];
+  /** In a stateful run, what the state store keeps of each merchant (index in config.merchants). */
+  carry: { merchant: number; carry: MerchantCarry }[];
   /** Per merchant key, the distinct `merchant|name|mcc` identities of each terminal. */
   terminals: { key: string; terminal: string; identities: string[] }[];
   /** In 'identity' mode: the acquirer records of the asked terminals, by merchant index. */

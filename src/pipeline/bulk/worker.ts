@@ -1,10 +1,8 @@
 import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { AuditError } from '../../model/errors.js';
-import type { ContractConfig } from '../../model/contract.js';
-import { noHistory } from '../../rules/types.js';
 import { bulkContext, type BulkContext } from './_context.js';
 import { partitionRange } from './partition.js';
-import type { BucketResult, BucketTask, PartitionResult, PartitionTask, TaskOutcome } from './types.js';
+import type { BucketResult, BucketTask, BulkWorkerData, PartitionResult, PartitionTask, TaskOutcome } from './types.js';
 
 /**
  * The piscina worker of the bulk path: one module, one named export per task kind. Each answers
@@ -14,7 +12,13 @@ import type { BucketResult, BucketTask, PartitionResult, PartitionTask, TaskOutc
 
 let context: BulkContext | undefined;
 // Read when the first task arrives: piscina sets its workerData before it runs one.
-const ctx = (): BulkContext => (context ??= bulkContext((Piscina.workerData as { config: ContractConfig }).config));
+const ctx = (): BulkContext => {
+  if (!context) {
+    const { config, history } = Piscina.workerData as BulkWorkerData;
+    context = bulkContext(config, history);
+  }
+  return context;
+};
 
 function failure(err: unknown): TaskOutcome<never> {
   if (err instanceof AuditError) return { ok: false, error: { code: err.code, message: err.message, context: err.context } };
@@ -42,13 +46,13 @@ export function partition(task: PartitionTask) {
 }
 
 /**
- * Stages 2 and 3. Bulk runs are stateless (plan.ts): no rate history. The parsers and rules are
- * loaded with the first such task, so that stage 1 starts without waiting for them.
+ * Stages 2 and 3. The parsers and rules are loaded with the first such task, so that stage 1
+ * starts without waiting for them.
  */
 export async function audit(task: BucketTask): Promise<TaskOutcome<BucketResult>> {
   try {
     const { auditBucket } = await import('./audit-bucket.js');
-    return { ok: true, value: auditBucket(task, ctx(), noHistory) };
+    return { ok: true, value: auditBucket(task, ctx()) };
   } catch (err) {
     return failure(err);
   }
