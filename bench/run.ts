@@ -13,6 +13,9 @@ import { generateMonth, type GeneratedMonth } from './generate.js';
  * - the floor: counting the newlines of the same files;
  * - `settle-audit audit` end to end (parse, match, every rule, findings, summary, PDF reports);
  * - DuckDB doing the equivalent anti-joins in SQL, transcoding time included;
+ * - the parse stage alone on the same acquirer file and POS journal, in one worker thread and in
+ *   two on byte ranges (bench/parse-stage.ts), as the performance issue's reference figures were
+ *   measured;
  * - the audit at M rows (default 1 000 000) with one worker and with two, for the speed-up, and
  *   CSV splitting alone on that acquirer file with fast-csv, udsv and the parsers' splitCsvLine.
  *
@@ -25,6 +28,7 @@ const BIN = path.join(root, 'bin', 'settle-audit.js');
 const FLOOR = path.join(here, 'floor.js');
 const DUCKDB = path.join(here, 'duckdb.js');
 const CSV_PARSERS = path.join(here, 'csv-parsers.js');
+const PARSE_STAGE = path.join(here, 'parse-stage.js');
 const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
 
 interface Args {
@@ -168,6 +172,24 @@ function main(): void {
   };
   rmSync(duckWork, { recursive: true, force: true });
 
+  // The parse stage alone, one thread against two, on the month's own files.
+  const parseStage: Record<string, { oneThreadSeconds: number; twoThreadsSeconds: number; speedup: number }> = {};
+  for (const [format, file] of [
+    ['acquirer-csv', data.acquirerFile],
+    ['pos-journal', data.posFile],
+  ] as const) {
+    const seconds = (threads: number) => {
+      log(`parse stage: ${format}, ${threads} thread(s)`);
+      return median(args.runs, () => {
+        const t = timeProcess(['node', PARSE_STAGE, file, format, String(threads)]);
+        return { ...t, seconds: (JSON.parse(t.stdout) as { seconds: number }).seconds };
+      }).seconds;
+    };
+    const one = seconds(1);
+    const two = seconds(2);
+    parseStage[format] = { oneThreadSeconds: one, twoThreadsSeconds: two, speedup: Math.round((one / two) * 100) / 100 };
+  }
+
   let speedup: Record<string, unknown> | undefined;
   if (args.speedupRows > 0) {
     const small = month(args.out, args.speedupRows);
@@ -218,6 +240,7 @@ function main(): void {
       },
       duckdb: { transcodeSeconds: duckOut.transcodeSeconds, querySeconds: duckOut.querySeconds, threads: duckOut.threads, peakRssMiB: duck.peakRssMiB },
       floorPeakRssMiB: floor.peakRssMiB,
+      parseStage,
       ...(speedup ? { speedup } : {}),
     },
     checks: {
@@ -251,6 +274,9 @@ function main(): void {
   for (const [what, sec, rss] of rowsOut) process.stdout.write(`${what.padEnd(26)}${sec.padStart(12)}${rss.padStart(12)}\n`);
   process.stdout.write(`\naudit / DuckDB = ${result.ratio}\n`);
   process.stdout.write(`stages: ${JSON.stringify(result.stages.audit)}\n`);
+  for (const [format, p] of Object.entries(parseStage)) {
+    process.stdout.write(`parse stage, ${format}: 1 thread ${p.oneThreadSeconds.toFixed(2)} s, 2 threads ${p.twoThreadsSeconds.toFixed(2)} s: ${p.speedup}×\n`);
+  }
   if (speedup) process.stdout.write(`speed-up, 2 workers over 1 at ${args.speedupRows} rows: partition ${speedup.partitionSpeedup}×, audit stage ${speedup.auditStageSpeedup}×\n`);
   process.stdout.write(`checks: ${JSON.stringify({ chargedWithoutSale: result.checks.chargedWithoutSale, saleNotSettled: result.checks.saleNotSettled })}\n`);
   process.stdout.write(`wrote bench-result.json and ${path.join(args.out, `bench-result-${args.rows}.json`)}\n`);
