@@ -9,6 +9,7 @@ import { parseContract, type ContractConfig } from '../../src/model/contract.js'
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
 import { rateHistoryOf, type RateMonth } from '../../src/rules/types.js';
 import { writeSampleSet } from '../../samples/write-bundled.js';
+import { withEnv } from '../_env.js';
 
 /**
  * The bulk path (partitioned, parallel) must find exactly what the single-threaded in-memory path
@@ -31,19 +32,6 @@ const BULK_SPILLED = {
 
 let work: string;
 let bundled: { inputDir: string; config: ContractConfig; asOf: string };
-
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /** What a user gets from a run, durations left out (they differ run to run). */
 function comparable(r: AuditResult) {

@@ -7,6 +7,7 @@ import { parseContract } from '../../src/model/contract.js';
 import { runStatefulAudit } from '../../src/pipeline/stateful-audit.js';
 import { StateStore } from '../../src/state/store.js';
 import { CONFIG_YAML, SALES, week } from './_daily.js';
+import { withEnv } from '../_env.js';
 
 /**
  * A daily run with a state store takes the bulk path when its files are large, as a stateless run
@@ -28,19 +29,6 @@ const BULK = {
 
 const config = parseContract(CONFIG_YAML, 'contracts.yaml');
 let dir: string;
-
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /** Each day as a user and the next run see it: outputs, the carry plan, the run row, and the store's tables after the week. */
 async function runWeek(env: Record<string, string>, name: string) {
