@@ -145,7 +145,8 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     // the preflight refuses (a line longer than its bound) is left out and stage 2 run again
     // without it: its records may have changed other files' matches.
     t = performance.now();
-    const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried);
+    const inBulk = new Set([...files.values()].flatMap((f) => f.ranges.flatMap((r) => r.merchants.map((m) => config.merchants[m]!.id))));
+    const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried, inBulk);
     const stateful = options.carried !== undefined;
     const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf, stateful });
     let { results, roles, byBucket, taskOf } = await stage2();
@@ -487,7 +488,7 @@ interface SmallRouting {
  * merchant id; bank lines and statements by the merchant buildMerchantData gives them (by
  * account), found here from the small inputs alone, which hold every bank line.
  */
-function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkContext, carried?: CarriedRecords): SmallRouting {
+function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkContext, carried: CarriedRecords | undefined, inBulk: ReadonlySet<string>): SmallRouting {
   const shares = new Map<string, SmallShare>();
   const share = (key: string) => {
     let s = shares.get(key);
@@ -522,15 +523,21 @@ function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkCo
       }
     }
   });
-  // The state store's carried records go with their merchant key too (audit-bucket.ts joins them as runAudit does).
-  const carriedOf = (key: string) => (share(key).carried ??= { pos: [], acquirer: [] });
-  for (const p of carried?.pos ?? []) carriedOf(ctx.keyOf(p.merchantId)).pos.push(p);
-  for (const a of carried?.acquirer ?? []) carriedOf(ctx.keyOf(a.merchantId)).acquirer.push(a);
   const { merchants, unknown } = buildMerchantData({ acquirer: [], pos: [], bank: records.bank, statements: records.statements }, ctx.config, chinaCalendar);
   for (const m of merchants) {
     const s = share(m.merchant.id);
     for (const b of m.bank) s.records.push({ slot: slotOf.get(b) ?? 0, role: 'bank', record: b });
     s.statements.push(...m.statements);
+  }
+  // The state store's carried records go with their merchant key too (audit-bucket.ts joins them
+  // as runAudit does). A carried acquirer record only joins the settlement days of a merchant
+  // this run has something of (runAudit's joinCarriedDays): it is not sent to any other, so a
+  // run of re-delivered files does not ship every carried record to the workers for nothing.
+  const carriedOf = (key: string) => (share(key).carried ??= { pos: [], acquirer: [] });
+  for (const p of carried?.pos ?? []) carriedOf(ctx.keyOf(p.merchantId)).pos.push(p);
+  for (const a of carried?.acquirer ?? []) {
+    const key = ctx.keyOf(a.merchantId);
+    if (shares.has(key) || inBulk.has(key)) carriedOf(key).acquirer.push(a);
   }
   return { shares, records, merchants, unknownBank: unknown };
 }

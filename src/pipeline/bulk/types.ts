@@ -65,6 +65,8 @@ export interface PartitionResult {
   chunks: ChunkRef[];
   /** Footer (合计) lines: every partition parse of the file gets them, see merge.ts. */
   footers: { lineIndex: number; bytes: Uint8Array }[];
+  /** The contract's merchants (indexes in config.merchants) with a line in the range. */
+  merchants: number[];
 }
 
 /** One bulk file as a stage-2 task sees it: its head, footers and this bucket's chunks. */
