@@ -147,9 +147,10 @@ export function merchantCarryOf(data: MerchantData, config: ContractConfig): Mer
   };
 }
 
-/** A run's merchant carries: the ones it made, or made now from its matched merchants. */
-export function carryOf(result: AuditResult, config: ContractConfig): readonly MerchantCarry[] {
-  return result.carry ?? result.merchants.map((d) => merchantCarryOf(d, config));
+/** A stateful run's merchant carries: both paths make them when the run is given `carried`. */
+export function carryOf(result: AuditResult): readonly MerchantCarry[] {
+  if (!result.carry) throw new Error('a stateful run is audited with `carried`, which makes each merchant\'s carry');
+  return result.carry;
 }
 
 /** The run's contract, calendar and as-of date: what the deadlines are computed with. */
@@ -197,7 +198,7 @@ export function planCarry(result: AuditResult, carried: readonly ItemState[], ct
     derived.set(item.key, { ...item, due, status, ...(findingId ? { findingId } : {}) });
   };
 
-  const carry = carryOf(result, ctx.config);
+  const carry = carryOf(result);
   const merchantOf = merchantIndex(ctx.config);
   for (const c of carry) {
     const m = merchantOf.get(c.merchantId)!;

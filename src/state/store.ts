@@ -359,7 +359,7 @@ export class RunSession {
       `INSERT INTO rate_history (merchant_id, month, card_kind, currency, run, sales, amount_minor, fee_minor)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const c of carryOf(result, input.config)) {
+    for (const c of carryOf(result)) {
       for (const g of c.rates) addRate.run(c.merchantId, g.month, g.cardKind, g.currency, seq, g.sales, g.amountMinor, g.feeMinor);
     }
 
