@@ -10,7 +10,8 @@ import { PARSERS } from '../parsers/index.js';
 import { RULES } from '../rules/index.js';
 import { merchantCarryOf, type MerchantCarry } from '../state/carry.js';
 import { noHistory, type MerchantData, type OpenItem, type RateHistory, type StatementAccount } from '../rules/types.js';
-import { freshCarried, joinCarriedDays, type CarriedRecords } from './carried.js';
+import { carriedDays, freshCarriedPos, joinCarriedDays, type CarriedRecords } from './carried.js';
+import { withCarriedDays } from '../state/store.js';
 import { loadInputs, type InputFile } from './inputs.js';
 import { buildMerchantData } from './merchant-data.js';
 import { parseInput, type ParsedInput } from './parse-input.js';
@@ -35,6 +36,12 @@ export interface AuditOptions {
   skipDelivered?: (file: { path: string; sha256: string }) => string | undefined;
   /** Records of earlier runs still awaiting their counterpart (see CarriedRecords). */
   carried?: CarriedRecords;
+  /**
+   * With `carried`: a folder where the bulk path's workers write the records of the settlement
+   * days each merchant leaves open (`SpilledRecords` in its `carry`), for the state store's commit
+   * to read. The caller removes it after committing. Without it, they come back in memory.
+   */
+  carrySpill?: string;
 }
 
 /** A delivered file `skipDelivered` left out, and why. */
@@ -96,10 +103,11 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const tParsed = performance.now();
 
   const records = collect(parsed);
-  const carried = freshCarried(options.carried, records);
-  const { merchants, unknown } = buildMerchantData({ ...records, pos: [...records.pos, ...carried.pos] }, config, calendar);
-  joinCarriedDays(merchants, carried.acquirer, config, calendar);
-  const carriedPos = new Set(carried.pos);
+  const carried = freshCarriedPos(options.carried?.pos, records.pos);
+  const { merchants, unknown } = buildMerchantData({ ...records, pos: [...records.pos, ...carried] }, config, calendar);
+  const days = withCarriedDays(options.carried?.daysFrom, (store) => carriedDays(store, merchants.map((m) => m.merchant.id), records.acquirer));
+  joinCarriedDays(merchants, days, config, calendar);
+  const carriedPos = new Set(carried);
   const roles = new Set<Role>(parsed.filter((p) => p.format !== '').map((p) => p.role));
   const tMatched = performance.now();
 

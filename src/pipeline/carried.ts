@@ -3,6 +3,7 @@ import { merchantIndex, type ContractConfig, type MerchantContract } from '../mo
 import type { AcquirerTxn, PosSale } from '../model/records.js';
 import { expectedDays, matchAcquirerBank } from '../matching/acquirer-bank.js';
 import type { MerchantData } from '../rules/types.js';
+import type { CarriedDaysReader } from '../state/store.js';
 
 /**
  * Records of earlier runs that still wait for their counterpart, fed back by the state store so a
@@ -16,11 +17,13 @@ export interface CarriedRecords {
    */
   pos: readonly PosSale[];
   /**
-   * Acquirer records of settlement days still awaiting their bank credit. They join the
-   * acquirer↔bank match only: every other rule already saw them in the run that delivered them,
-   * and their POS counterparts were matched (and dropped) there.
+   * The state store that holds the acquirer records of settlement days still awaiting their bank
+   * credit. They join the acquirer↔bank match only: every other rule already saw them in the run
+   * that delivered them, and their POS counterparts were matched (and dropped) there. They are
+   * read merchant by merchant where the merchant is matched (`carriedDays`): a month without its
+   * bank statement leaves millions of them, more than one thread can hold at once.
    */
-  acquirer: readonly AcquirerTxn[];
+  daysFrom: string;
 }
 
 /** The identity of a record across deliveries: a file delivered again with other bytes repeats it. */
@@ -33,14 +36,22 @@ function recordKey(r: PosSale | AcquirerTxn): string {
  * Carried records that today's files do not repeat. When a corrected file delivers a record again,
  * today's copy wins: counting both would double a sale or a settlement day.
  */
-export function freshCarried(carried: CarriedRecords | undefined, today: { pos: readonly PosSale[]; acquirer: readonly AcquirerTxn[] }): CarriedRecords {
-  if (!carried) return { pos: [], acquirer: [] };
-  const posToday = new Set(today.pos.map(recordKey));
-  const acquirerToday = new Set(today.acquirer.map(recordKey));
-  return {
-    pos: carried.pos.filter((p) => !posToday.has(recordKey(p))),
-    acquirer: carried.acquirer.filter((a) => !acquirerToday.has(recordKey(a))),
-  };
+function fresh<R extends PosSale | AcquirerTxn>(carried: readonly R[], today: readonly R[]): R[] {
+  if (carried.length === 0) return [];
+  const delivered = new Set(today.map(recordKey));
+  return carried.filter((r) => !delivered.has(recordKey(r)));
+}
+
+/** The carried POS records that today's files do not repeat. */
+export const freshCarriedPos = (carried: readonly PosSale[] | undefined, today: readonly PosSale[]): PosSale[] => fresh(carried ?? [], today);
+
+/**
+ * The acquirer records of the carried settlement days of these merchants (contract ids) that
+ * today's files do not repeat, read from the state store.
+ */
+export function carriedDays(store: CarriedDaysReader | undefined, merchantIds: readonly string[], today: readonly AcquirerTxn[]): AcquirerTxn[] {
+  if (!store || merchantIds.length === 0) return [];
+  return fresh(store.read(merchantIds), today);
 }
 
 /**

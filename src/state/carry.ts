@@ -1,10 +1,8 @@
 import { addCalendarDays, dueDate, type BusinessCalendar } from '../model/calendar.js';
 import { merchantIndex, type ContractConfig, type MerchantContract } from '../model/contract.js';
 import type { Finding } from '../model/finding.js';
-import type { AcquirerTxn, CanonicalRecord, PosSale } from '../model/records.js';
+import type { CanonicalRecord, PosSale } from '../model/records.js';
 import type { AuditResult } from '../pipeline/audit.js';
-import type { CarriedRecords } from '../pipeline/carried.js';
-import type { ExpectedDay } from '../matching/acquirer-bank.js';
 import { monthlyRates } from '../rules/fee-rate-creep.js';
 import type { MerchantData, OpenItem } from '../rules/types.js';
 
@@ -46,8 +44,28 @@ export interface ItemState {
   findingId?: string;
   /** The as-of date of the run that first carried it (set by the store). */
   firstSeen?: string;
-  records: CanonicalRecord[];
+  records: ItemRecords;
 }
+
+/**
+ * An item's records: in memory, or, for a settlement day of a large run, written out by the bulk
+ * worker that matched them (a month without its bank statement leaves every acquirer record in
+ * an open day, more than the main thread can hold).
+ */
+export type ItemRecords = CanonicalRecord[] | SpilledRecords;
+
+/** Records written to a file as the JSON of a `CanonicalRecord[]`: `bytes` bytes from `offset`. */
+export interface SpilledRecords {
+  file: string;
+  offset: number;
+  bytes: number;
+}
+
+/**
+ * An item as a run is given it from the store: without its records, which the run reads where it
+ * joins them (CarriedRecords).
+ */
+export type CarriedItem = Omit<ItemState, 'records'>;
 
 /** What a run does to the open items: the ones it leaves open, and the ones it closes. */
 export interface CarryPlan {
@@ -95,19 +113,6 @@ const openItemRef = (o: OpenItem) =>
 const recordRef = (kind: ItemKind, merchantId: string, p: PosSale) =>
   [kind, merchantId, p.reference ?? p.orderId ?? '', dateOf(p.txnTime), p.amountMinor, p.source.file, p.source.line].join('|');
 
-/** The records to feed back into the next run. */
-export function carriedRecords(items: readonly ItemState[]): CarriedRecords {
-  const pos: PosSale[] = [];
-  const acquirer: AcquirerTxn[] = [];
-  for (const item of items) {
-    for (const r of item.records) {
-      if (r.role === 'pos') pos.push(r.record);
-      else if (r.role === 'acquirer') acquirer.push(r.record);
-    }
-  }
-  return { pos, acquirer };
-}
-
 /**
  * What the state store needs of one merchant's matched records, and nothing more: the items that
  * may stay open and the month's fee rates. Made where the records are matched (in a bulk worker
@@ -121,10 +126,19 @@ export interface MerchantCarry {
   unhonouredRefunds: PosSale[];
   /** The sales POS voids cancelled: their items close as cancelled. */
   cancelledSales: PosSale[];
-  /** Settlement days the bank has not credited. */
-  unpaidDays: ExpectedDay[];
+  /** Settlement days the bank has not credited, with their records. */
+  unpaidDays: CarryDay[];
   /** Effective fee rates per month and card kind, for the rate history. */
   rates: { month: string; cardKind: string; currency: string; sales: number; amountMinor: number; feeMinor: number }[];
+}
+
+/** A settlement day the bank has not credited, as the store keeps it. */
+export interface CarryDay {
+  settleDate: string;
+  currency: string;
+  netMinor: number;
+  due: string;
+  records: ItemRecords;
 }
 
 export function merchantCarryOf(data: MerchantData, config: ContractConfig): MerchantCarry {
@@ -135,7 +149,13 @@ export function merchantCarryOf(data: MerchantData, config: ContractConfig): Mer
     unsettledSales: data.posMatch.unmatchedPosSales.filter((p) => !cancelled.has(p)),
     unhonouredRefunds: data.posMatch.unmatchedPosRefunds,
     cancelledSales,
-    unpaidDays: data.bankMatch.unpaidDays,
+    unpaidDays: data.bankMatch.unpaidDays.map((d) => ({
+      settleDate: d.settleDate,
+      currency: d.currency,
+      netMinor: d.netMinor,
+      due: d.due,
+      records: d.records.map((record) => ({ role: 'acquirer' as const, record })),
+    })),
     rates: monthlyRates(data, config).map((g) => ({
       month: g.month,
       cardKind: g.cardKind,
@@ -161,7 +181,7 @@ export interface CarryContext {
 }
 
 /** Decides which items a run leaves open, which it closes, and which findings it resolves. */
-export function planCarry(result: AuditResult, carried: readonly ItemState[], ctx: CarryContext): CarryPlan {
+export function planCarry(result: AuditResult, carried: readonly CarriedItem[], ctx: CarryContext): CarryPlan {
   const ran = new Set(result.summary.rules.filter((r) => r.ran).map((r) => r.id));
   const overdue = new Map<string, Finding>();
   for (const f of result.findings) {
@@ -191,6 +211,8 @@ export function planCarry(result: AuditResult, carried: readonly ItemState[], ct
     const existing = derived.get(item.key);
     if (existing) {
       // Two identical records (same reference, terminal, time and amount) make one item of both.
+      // Only POS items can: a settlement day is one item of its merchant's carry.
+      if (!Array.isArray(existing.records) || !Array.isArray(item.records)) throw new Error(`open item ${item.key} derived twice`);
       existing.records.push(...item.records);
       existing.amountMinor += item.amountMinor;
       return;
@@ -216,7 +238,7 @@ export function planCarry(result: AuditResult, carried: readonly ItemState[], ct
           currency: day.currency,
           amountMinor: day.netMinor,
           due: day.due,
-          records: day.records.map((record) => ({ role: 'acquirer' as const, record })),
+          records: day.records,
         },
         key,
       );

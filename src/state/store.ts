@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ContractConfig } from '../model/contract.js';
 import { AuditError, ErrorCode } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
-import type { CanonicalRecord } from '../model/records.js';
+import type { AcquirerTxn, CanonicalRecord, PosSale } from '../model/records.js';
+import type { CarriedRecords } from '../pipeline/carried.js';
 import { crashPoint, CRASH_POINTS } from '../pipeline/_crash.js';
 import type { AuditResult } from '../pipeline/audit.js';
 import { rateHistoryOf, type RateHistory, type RateMonth } from '../rules/types.js';
-import { carryOf, type CarryPlan, type ItemKind, type ItemState, type ItemStatus } from './carry.js';
+import { carryOf, type CarriedItem, type CarryPlan, type ItemKind, type ItemRecords, type ItemStatus } from './carry.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -194,7 +195,56 @@ interface ItemRow {
   status: ItemStatus;
   finding_id: string | null;
   first_seen: string;
-  records: string;
+}
+
+/** What a run is given of the store's open items: the items, and where their records are. */
+export interface Carried {
+  items: CarriedItem[];
+  records: CarriedRecords;
+}
+
+/**
+ * Reads the acquirer records of the open settlement days of given merchants from the store at
+ * `file`, on a connection of its own: bulk workers read them for the merchants they match while
+ * the run holds the store's write lock (WAL lets readers through), so that they never pass through
+ * the main thread. Close it when done.
+ */
+export class CarriedDaysReader {
+  private readonly db: Database.Database;
+  private readonly query: Database.Statement;
+
+  constructor(file: string) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true });
+    this.query = this.db
+      .prepare(`SELECT records FROM open_items WHERE merchant_id = ? AND closed_run IS NULL AND kind = 'settlement-awaiting-credit' ORDER BY key`)
+      .pluck();
+  }
+
+  /** The records of these merchants' (contract ids) open days, merchant by merchant, each in the order of the items' keys. */
+  read(merchantIds: readonly string[]): AcquirerTxn[] {
+    const out: AcquirerTxn[] = [];
+    for (const id of merchantIds) {
+      for (const json of this.query.iterate(id) as Iterable<string>) {
+        for (const r of JSON.parse(json) as CanonicalRecord[]) if (r.role === 'acquirer') out.push(r.record);
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** `fn` with a reader of the store's carried days, closed after it; no reader without a store. */
+export function withCarriedDays<T>(file: string | undefined, fn: (reader: CarriedDaysReader | undefined) => T): T {
+  if (file === undefined) return fn(undefined);
+  const reader = new CarriedDaysReader(file);
+  try {
+    return fn(reader);
+  } finally {
+    reader.close();
+  }
 }
 
 /** One run's view of the store, inside the write transaction `StateStore.beginRun` opened. */
@@ -218,10 +268,25 @@ export class RunSession {
       | undefined;
   }
 
-  /** Every open item with its records, to feed back into this run. */
-  carriedItems(): ItemState[] {
-    const rows = this.db.prepare('SELECT * FROM open_items WHERE closed_run IS NULL ORDER BY key').all() as ItemRow[];
-    return rows.map((r) => ({
+  /**
+   * Every open item, to feed back into this run, with the records of the POS items. The records
+   * of the settlement days are left in the store, to be read where they are joined
+   * (`readCarriedDays`).
+   */
+  carried(): Carried {
+    const rows = this.db
+      .prepare(
+        `SELECT key, kind, merchant_id, reference, date, currency, amount_minor, due, status, finding_id, first_seen
+           FROM open_items WHERE closed_run IS NULL ORDER BY key`,
+      )
+      .all() as ItemRow[];
+    const pos: PosSale[] = [];
+    const posRecords = this.db
+      .prepare(`SELECT records FROM open_items WHERE closed_run IS NULL AND kind != 'settlement-awaiting-credit' ORDER BY key`)
+      .pluck()
+      .all() as string[];
+    for (const json of posRecords) for (const r of JSON.parse(json) as CanonicalRecord[]) if (r.role === 'pos') pos.push(r.record);
+    const items = rows.map((r) => ({
       key: r.key,
       kind: r.kind,
       merchantId: r.merchant_id,
@@ -233,8 +298,8 @@ export class RunSession {
       status: r.status,
       ...(r.finding_id !== null ? { findingId: r.finding_id } : {}),
       firstSeen: r.first_seen,
-      records: JSON.parse(r.records) as CanonicalRecord[],
     }));
+    return { items, records: { pos, daysFrom: this.file } };
   }
 
   /** Effective fee rates of earlier months, for fee-rate-creep's trailing median. */
@@ -309,22 +374,27 @@ export class RunSession {
          last_seen = excluded.last_seen, last_run = excluded.last_run, records = excluded.records,
          closed_run = NULL, closed_reason = NULL`,
     );
-    for (const item of plan.open) {
-      upsertItem.run({
-        key: item.key,
-        kind: item.kind,
-        merchantId: item.merchantId,
-        reference: item.reference ?? null,
-        date: item.date,
-        currency: item.currency,
-        amountMinor: item.amountMinor,
-        due: item.due,
-        status: item.status,
-        findingId: item.findingId ?? null,
-        asOf,
-        seq,
-        records: JSON.stringify(item.records),
-      });
+    const spilled = new SpillReader();
+    try {
+      for (const item of plan.open) {
+        upsertItem.run({
+          key: item.key,
+          kind: item.kind,
+          merchantId: item.merchantId,
+          reference: item.reference ?? null,
+          date: item.date,
+          currency: item.currency,
+          amountMinor: item.amountMinor,
+          due: item.due,
+          status: item.status,
+          findingId: item.findingId ?? null,
+          asOf,
+          seq,
+          records: spilled.json(item.records),
+        });
+      }
+    } finally {
+      spilled.close();
     }
     const closeItem = db.prepare(
       `UPDATE open_items SET status = 'closed', closed_run = ?, closed_reason = ?, last_seen = ?, last_run = ?
@@ -387,5 +457,29 @@ export class RunSession {
 
   private assertActive(): void {
     if (this.done) throw new AuditError(ErrorCode.INTERNAL, `${this.file}: this run already committed or rolled back`, { file: this.file });
+  }
+}
+
+/** Reads items' records as the JSON the store keeps: made here for records in memory, read back for spilled ones. */
+class SpillReader {
+  private readonly fds = new Map<string, number>();
+
+  json(records: ItemRecords): string {
+    if (Array.isArray(records)) return JSON.stringify(records);
+    let fd = this.fds.get(records.file);
+    if (fd === undefined) this.fds.set(records.file, (fd = openSync(records.file, 'r')));
+    const bytes = Buffer.allocUnsafe(records.bytes);
+    let at = 0;
+    while (at < records.bytes) {
+      const n = readSync(fd, bytes, at, records.bytes - at, records.offset + at);
+      if (n === 0) throw new Error(`${records.file}: ends before the ${records.bytes} bytes at ${records.offset}`);
+      at += n;
+    }
+    return bytes.toString('utf8');
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
   }
 }

@@ -8,12 +8,14 @@ import type { FileInfo } from '../../parsers/types.js';
 import { RULES } from '../../rules/index.js';
 import type { OpenItem, StatementAccount } from '../../rules/types.js';
 import { merchantCarryOf } from '../../state/carry.js';
-import { freshCarried, joinCarriedDays, type CarriedRecords } from '../carried.js';
+import { CarriedDaysReader } from '../../state/store.js';
+import { carriedDays, freshCarriedPos, joinCarriedDays } from '../carried.js';
 import { buildMerchantData } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
 import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
+import { RecordSpill } from './_spill-records.js';
 import { DateSpan, addToSourceTotals, merchantTotalsOf, noSourceTotals } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
 
@@ -118,58 +120,71 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   };
   const partsBySlot = new Map<number, FilePart>();
 
-  for (const key of keys) {
-    t = performance.now();
-    const parsed: { slot: number; records: ByRole }[] = [];
-    for (const [fileNo, kl] of byKey.get(key) ?? []) {
-      const file = task.files[fileNo]!;
-      // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unread.
-      if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
-      const { part, records } = parseLines(file, kl, chunks, ctx);
-      result.rows += kl.lines.length;
-      parsed.push({ slot: file.slot, records });
-      if (task.mode === 'audit') partsBySlot.set(file.slot, addPart(partsBySlot.get(file.slot), part));
-    }
-    cpu.parse += performance.now() - t;
-
-    t = performance.now();
-    const share = small.get(key) ?? { records: [], statements: [] };
-    const { run, bySlot } = joinInOrder(parsed, task.mode === 'identity' ? { records: share.records.filter((r) => r.role === 'acquirer'), statements: [] } : share);
-    // As runAudit: carried POS records after today's, carried acquirer records for the bank match
-    // only, and none that today's files deliver again. Identity mode reads today's acquirer records only.
-    const carried = task.mode === 'audit' && share.carried ? freshCarried(share.carried, run) : NOTHING_CARRIED;
-    const { merchants, unknown } = buildMerchantData(carried.pos.length > 0 ? { ...run, pos: [...run.pos, ...carried.pos] } : run, ctx.config, chinaCalendar);
-    joinCarriedDays(merchants, carried.acquirer, ctx.config, chinaCalendar);
-    const carriedPos = new Set(carried.pos);
-    cpu.match += performance.now() - t;
-
-    t = performance.now();
-    for (const u of unknown) result.unknown.push({ ...u, ...firstSeen(u, bySlot) });
-    for (const data of merchants) {
-      const merchant = ctx.order.get(data.merchant) ?? -1;
-      if (task.mode === 'identity') {
-        result.identity.push({ merchant, records: data.acquirer.filter((a) => a.terminalId !== undefined && terminalsWanted.has(a.terminalId)) });
-        continue;
+  // A stateful run joins each merchant's carried settlement days, read here from the state store,
+  // and writes the records of the days it leaves open to a file, when given a folder for them.
+  const stateful = task.mode === 'audit' ? task.stateful : undefined;
+  const days = stateful ? new CarriedDaysReader(stateful.daysFrom) : undefined;
+  const spill = stateful?.spillDir !== undefined ? new RecordSpill(stateful.spillDir, task.bucket) : undefined;
+  try {
+    for (const key of keys) {
+      t = performance.now();
+      const parsed: { slot: number; records: ByRole }[] = [];
+      for (const [fileNo, kl] of byKey.get(key) ?? []) {
+        const file = task.files[fileNo]!;
+        // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unread.
+        if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
+        const { part, records } = parseLines(file, kl, chunks, ctx);
+        result.rows += kl.lines.length;
+        parsed.push({ slot: file.slot, records });
+        if (task.mode === 'audit') partsBySlot.set(file.slot, addPart(partsBySlot.get(file.slot), part));
       }
-      RULES.forEach((rule, r) => {
-        if (rule.scope !== 'merchant' || rule.needs.some((n) => !roles.has(n))) return;
-        const open: OpenItem[] = [];
-        const found: Finding[] = rule.check({ data, config: ctx.config, calendar: chinaCalendar, asOf: task.asOf, roles, history: ctx.history, open });
-        for (const finding of found) result.findings.push({ rule: r, merchant, finding });
-        for (const item of open) result.open.push({ rule: r, merchant, item });
-      });
-      result.totals.push({ merchant, totals: merchantTotalsOf(data, carriedPos) });
-      if (task.stateful) result.carry.push({ merchant, carry: merchantCarryOf(data, ctx.config) });
-      const identities = new Map<string, Set<string>>();
-      for (const a of data.acquirer) {
-        if (a.terminalId === undefined) continue;
-        const set = identities.get(a.terminalId) ?? new Set<string>();
-        set.add(`${data.merchant.id}\u0001${a.merchantName ?? ''}\u0001${a.mcc ?? ''}`);
-        identities.set(a.terminalId, set);
+      cpu.parse += performance.now() - t;
+
+      t = performance.now();
+      const share = small.get(key) ?? { records: [], statements: [] };
+      const { run, bySlot } = joinInOrder(parsed, task.mode === 'identity' ? { records: share.records.filter((r) => r.role === 'acquirer'), statements: [] } : share);
+      // As runAudit: carried POS records after today's, carried acquirer records for the bank match
+      // only, and none that today's files deliver again. Identity mode reads today's acquirer records only.
+      const carried = task.mode === 'audit' ? freshCarriedPos(share.carried?.pos, run.pos) : [];
+      const { merchants, unknown } = buildMerchantData(carried.length > 0 ? { ...run, pos: [...run.pos, ...carried] } : run, ctx.config, chinaCalendar);
+      joinCarriedDays(merchants, carriedDays(days, merchants.map((m) => m.merchant.id), run.acquirer), ctx.config, chinaCalendar);
+      const carriedPos = new Set(carried);
+      cpu.match += performance.now() - t;
+
+      t = performance.now();
+      for (const u of unknown) result.unknown.push({ ...u, ...firstSeen(u, bySlot) });
+      for (const data of merchants) {
+        const merchant = ctx.order.get(data.merchant) ?? -1;
+        if (task.mode === 'identity') {
+          result.identity.push({ merchant, records: data.acquirer.filter((a) => a.terminalId !== undefined && terminalsWanted.has(a.terminalId)) });
+          continue;
+        }
+        RULES.forEach((rule, r) => {
+          if (rule.scope !== 'merchant' || rule.needs.some((n) => !roles.has(n))) return;
+          const open: OpenItem[] = [];
+          const found: Finding[] = rule.check({ data, config: ctx.config, calendar: chinaCalendar, asOf: task.asOf, roles, history: ctx.history, open });
+          for (const finding of found) result.findings.push({ rule: r, merchant, finding });
+          for (const item of open) result.open.push({ rule: r, merchant, item });
+        });
+        result.totals.push({ merchant, totals: merchantTotalsOf(data, carriedPos) });
+        if (stateful) {
+          const carry = merchantCarryOf(data, ctx.config);
+          result.carry.push({ merchant, carry: spill ? spill.spill(carry) : carry });
+        }
+        const identities = new Map<string, Set<string>>();
+        for (const a of data.acquirer) {
+          if (a.terminalId === undefined) continue;
+          const set = identities.get(a.terminalId) ?? new Set<string>();
+          set.add(`${data.merchant.id}\u0001${a.merchantName ?? ''}\u0001${a.mcc ?? ''}`);
+          identities.set(a.terminalId, set);
+        }
+        for (const [terminal, set] of identities) result.terminals.push({ key, terminal, identities: [...set] });
       }
-      for (const [terminal, set] of identities) result.terminals.push({ key, terminal, identities: [...set] });
+      cpu.rules += performance.now() - t;
     }
-    cpu.rules += performance.now() - t;
+  } finally {
+    days?.close();
+    spill?.close();
   }
   result.parts = [...partsBySlot.values()];
   return result;
@@ -285,8 +300,6 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
   };
   return { part, records };
 }
-
-const NOTHING_CARRIED: CarriedRecords = { pos: [], acquirer: [] };
 
 /** Records of one file (or one input slot) by role, each list in file order. */
 interface ByRole {

@@ -20,7 +20,6 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   const placeByKey = new Map<string, { bucket: number; merchant: number }>();
   const chunks: ChunkRef[] = [];
   const footers: PartitionResult['footers'] = [];
-  const merchants = new Set<number>();
   let buffered = 0;
   let spillFd: number | undefined;
   let spillOffset = 0;
@@ -60,7 +59,6 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
           const known = ctx.index.get(key);
           place = { bucket: bucketOf(key, task.buckets), merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT };
           placeByKey.set(key, place);
-          if (known) merchants.add(place.merchant);
         }
         let builder = builders.get(place.bucket);
         if (!builder) {
@@ -115,7 +113,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     closeSync(fd);
     if (spillFd !== undefined) closeSync(spillFd);
   }
-  return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers, merchants: [...merchants] };
+  return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers };
 }
 
 /**

@@ -145,9 +145,8 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     // the preflight refuses (a line longer than its bound) is left out and stage 2 run again
     // without it: its records may have changed other files' matches.
     t = performance.now();
-    const inBulk = new Set([...files.values()].flatMap((f) => f.ranges.flatMap((r) => r.merchants.map((m) => config.merchants[m]!.id))));
-    const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried, inBulk);
-    const stateful = options.carried !== undefined;
+    const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried);
+    const stateful = options.carried ? { daysFrom: options.carried.daysFrom, ...(options.carrySpill ? { spillDir: options.carrySpill } : {}) } : undefined;
     const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf, stateful });
     let { results, roles, byBucket, taskOf } = await stage2();
     const hashes = await hashed;
@@ -204,7 +203,7 @@ interface StageInput {
   pool: Piscina;
   progress: ReturnType<typeof progressBar>;
   asOf: string;
-  stateful: boolean;
+  stateful: BucketTask['stateful'];
 }
 
 type BucketEntry = { files: BucketFile[]; shares: [string, SmallShare][]; bytes: number };
@@ -251,7 +250,7 @@ async function auditStage(s: StageInput) {
     roles: [...roles],
     asOf: s.asOf,
     mode,
-    ...(s.stateful ? { stateful: true } : {}),
+    ...(s.stateful ? { stateful: s.stateful } : {}),
     ...extra,
   });
   const results = await Promise.all(
@@ -488,7 +487,7 @@ interface SmallRouting {
  * merchant id; bank lines and statements by the merchant buildMerchantData gives them (by
  * account), found here from the small inputs alone, which hold every bank line.
  */
-function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkContext, carried: CarriedRecords | undefined, inBulk: ReadonlySet<string>): SmallRouting {
+function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkContext, carried: CarriedRecords | undefined): SmallRouting {
   const shares = new Map<string, SmallShare>();
   const share = (key: string) => {
     let s = shares.get(key);
@@ -529,16 +528,11 @@ function routeSmall(slots: Slot[], parsed: Map<number, ParsedInput>, ctx: BulkCo
     for (const b of m.bank) s.records.push({ slot: slotOf.get(b) ?? 0, role: 'bank', record: b });
     s.statements.push(...m.statements);
   }
-  // The state store's carried records go with their merchant key too (audit-bucket.ts joins them
-  // as runAudit does). A carried acquirer record only joins the settlement days of a merchant
-  // this run has something of (runAudit's joinCarriedDays): it is not sent to any other, so a
-  // run of re-delivered files does not ship every carried record to the workers for nothing.
-  const carriedOf = (key: string) => (share(key).carried ??= { pos: [], acquirer: [] });
+  // The state store's carried POS records go with their merchant key too (audit-bucket.ts joins
+  // them as runAudit does). The carried settlement days' records are read by the worker of each
+  // merchant this run has something of, the only ones they can join (runAudit's joinCarriedDays).
+  const carriedOf = (key: string) => (share(key).carried ??= { pos: [] });
   for (const p of carried?.pos ?? []) carriedOf(ctx.keyOf(p.merchantId)).pos.push(p);
-  for (const a of carried?.acquirer ?? []) {
-    const key = ctx.keyOf(a.merchantId);
-    if (shares.has(key) || inBulk.has(key)) carriedOf(key).acquirer.push(a);
-  }
   return { shares, records, merchants, unknownBank: unknown };
 }
 

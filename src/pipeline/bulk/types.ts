@@ -65,8 +65,6 @@ export interface PartitionResult {
   chunks: ChunkRef[];
   /** Footer (合计) lines: every partition parse of the file gets them, see merge.ts. */
   footers: { lineIndex: number; bytes: Uint8Array }[];
-  /** The contract's merchants (indexes in config.merchants) with a line in the range. */
-  merchants: number[];
 }
 
 /** One bulk file as a stage-2 task sees it: its head, footers and this bucket's chunks. */
@@ -93,7 +91,8 @@ export type SmallRecord =
 export interface SmallShare {
   records: SmallRecord[];
   statements: StatementAccount[];
-  carried?: { pos: PosSale[]; acquirer: AcquirerTxn[] };
+  /** The state store's carried POS records (the settlement days' records are read by the worker). */
+  carried?: { pos: PosSale[] };
 }
 
 /** What every worker is given once. */
@@ -116,8 +115,12 @@ export interface BucketTask {
    * acquirer records of the given terminals, for merchant-identity-drift (run.ts).
    */
   mode: 'audit' | 'identity';
-  /** Set for a stateful run: each merchant's carry comes back (`BucketResult.carry`). */
-  stateful?: boolean;
+  /**
+   * Set for a stateful run: each merchant's carry comes back (`BucketResult.carry`), its open
+   * settlement days' records written to `spillDir` when given; the carried days' records are read
+   * from the store `daysFrom`.
+   */
+  stateful?: { daysFrom: string; spillDir?: string };
   keys?: string[];
   terminals?: string[];
 }
