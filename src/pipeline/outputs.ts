@@ -6,6 +6,7 @@ import { maskPans, maskPansDeep } from '../model/pan.js';
 import type { SourceRef } from '../model/records.js';
 import { findingsCsv, rejectsCsv } from '../reports/csv.js';
 import { renderReports } from '../reports/index.js';
+import { progressCounter } from './progress.js';
 import type { MerchantData } from '../rules/types.js';
 import type { AuditResult } from './audit.js';
 
@@ -69,7 +70,14 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     ['summary.json', `${JSON.stringify(result.summary, null, 2)}\n`],
     ['rejects.csv', await rejectsCsv(result.rejects)],
   ];
-  for (const report of await renderReports(result, { threads: renderThreads() })) files.push([path.join('reports', report.name), report.bytes]);
+  // One report per merchant with activity, and the compliance report.
+  const progress = progressCounter('reports', result.summary.controlTotals.byMerchant.length + 1);
+  try {
+    const reports = await renderReports(result, { threads: renderThreads(), onRendered: progress.tick });
+    for (const report of reports) files.push([path.join('reports', report.name), report.bytes]);
+  } finally {
+    progress.stop();
+  }
   const written: string[] = [];
   for (const [name, content] of files) {
     const final = path.join(outDir, name);

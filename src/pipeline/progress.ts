@@ -53,3 +53,35 @@ export function progressBar(totalBytes: number, stream: NodeJS.WriteStream = pro
     },
   };
 }
+
+/** Progress through a known number of items (the PDF reports), when the bar over bytes has ended. */
+export interface Counter {
+  /** One more item done. */
+  tick(): void;
+  stop(): void;
+}
+
+const quietCounter: Counter = { tick: () => undefined, stop: () => undefined };
+
+/**
+ * A bar over `total` items named `label`: the reports of a run with a thousand merchants take
+ * seconds after the input is read, and a bar that ended then would leave the terminal silent.
+ * Quiet as progressBar is.
+ */
+export function progressCounter(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Counter {
+  if (!stream.isTTY || env.SETTLE_AUDIT_PROGRESS === '0' || total <= 0) return quietCounter;
+  const bar = new cliProgress.SingleBar({
+    stream,
+    format: '{stage} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}',
+    barsize: 24,
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 50,
+    fps: 5,
+  });
+  bar.start(total, 0, { stage: label.padEnd(12) });
+  return {
+    tick: () => bar.increment(),
+    stop: () => bar.stop(),
+  };
+}

@@ -22,6 +22,8 @@ export interface RenderOptions {
   threads?: number;
   /** The fewest merchant reports worth starting worker threads for. Default: POOL_FROM. */
   poolFrom?: number;
+  /** Called as each report is done, merchant reports and the compliance report alike: for a progress bar. */
+  onRendered?: () => void;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function renderReports(result: AuditResult, options: RenderOptions 
   const tasks = merchantTasks(result);
   const threads = Math.min(options.threads ?? availableParallelism(), tasks.length);
   const inPool = threads > 1 && tasks.length >= (options.poolFrom ?? POOL_FROM);
-  const { merchants, compliance } = inPool ? await renderWithPool(tasks, result, threads) : await renderHere(tasks, result);
+  const done = options.onRendered ?? (() => undefined);
+  const { merchants, compliance } = inPool ? await renderWithPool(tasks, result, threads, done) : await renderHere(tasks, result, done);
   return [
     ...tasks.map((task, i) => ({ name: `merchant-${task.merchant.merchantId}.pdf`, bytes: merchants[i]! })),
     { name: 'compliance.pdf', bytes: compliance },
@@ -55,10 +58,15 @@ interface Rendered {
   compliance: Buffer;
 }
 
-async function renderHere(tasks: MerchantReportTask[], result: AuditResult): Promise<Rendered> {
+async function renderHere(tasks: MerchantReportTask[], result: AuditResult, done: () => void): Promise<Rendered> {
   const merchants: Buffer[] = [];
-  for (const task of tasks) merchants.push(await renderMerchantReport(task));
-  return { merchants, compliance: await renderCompliance(result) };
+  for (const task of tasks) {
+    merchants.push(await renderMerchantReport(task));
+    done();
+  }
+  const compliance = await renderCompliance(result);
+  done();
+  return { merchants, compliance };
 }
 
 /**
@@ -66,10 +74,17 @@ async function renderHere(tasks: MerchantReportTask[], result: AuditResult): Pro
  * thread meanwhile. All are awaited before an error is thrown, so that none is left running
  * behind it, and the pool is closed whatever happens.
  */
-async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, threads: number): Promise<Rendered> {
+async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, threads: number, done: () => void): Promise<Rendered> {
   const pool = renderPool(threads);
   try {
-    const settled = <T>(p: Promise<T>) => p.then((value) => ({ ok: true, value }) as const, (reason: unknown) => ({ ok: false, reason }) as const);
+    const settled = <T>(p: Promise<T>) =>
+      p.then(
+        (value) => {
+          done();
+          return { ok: true, value } as const;
+        },
+        (reason: unknown) => ({ ok: false, reason }) as const,
+      );
     const [outcomes, compliance] = await Promise.all([Promise.all(tasks.map((task) => settled(renderInPool(pool, task)))), settled(renderCompliance(result))]);
     const merchants = outcomes.map((o) => {
       if (!o.ok) throw o.reason;

@@ -299,7 +299,8 @@ export class RunSession {
       ...(r.finding_id !== null ? { findingId: r.finding_id } : {}),
       firstSeen: r.first_seen,
     }));
-    return { items, records: { pos, daysFrom: this.file } };
+    // An absolute path: the bulk workers open it too.
+    return { items, records: { pos, daysFrom: path.resolve(this.file) } };
   }
 
   /** Effective fee rates of earlier months, for fee-rate-creep's trailing median. */

@@ -25,12 +25,16 @@ beforeAll(async () => {
 
 describe('renderReports in a worker pool', () => {
   it('gives the same reports, byte for byte and in the same order, as rendering in this thread', async () => {
-    const inThread = await renderReports(result, { threads: 1 });
+    let renderedHere = 0;
+    const inThread = await renderReports(result, { threads: 1, onRendered: () => renderedHere++ });
     // Six merchants: a threshold of 2 sends them to two workers.
     expect(inThread.length).toBeGreaterThan(3);
-    const pooled = await renderReports(result, { threads: 2, poolFrom: 2 });
+    let renderedInPool = 0;
+    const pooled = await renderReports(result, { threads: 2, poolFrom: 2, onRendered: () => renderedInPool++ });
     expect(pooled.map((r) => r.name)).toEqual(inThread.map((r) => r.name));
     pooled.forEach((r, i) => expect(r.bytes.equals(inThread[i]!.bytes), r.name).toBe(true));
+    // The progress bar counts every report, the compliance report included, either way.
+    expect([renderedHere, renderedInPool]).toEqual([inThread.length, inThread.length]);
   });
 
   it('throws the error rendering in this thread throws', async () => {

@@ -61,7 +61,6 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
       for (const chunkRef of [...file.chunks].sort((a, b) => a.range - b.range)) {
         const chunk = reader.read(chunkRef.source);
         const chunkNo = chunks.push(chunk) - 1;
-        bytes += chunk.length;
         const base = file.rangeBase[chunkRef.range] ?? 0;
         // The next quote's position, looked up again only once passed: one search per chunk when there is none.
         let nextQuote = -1;
@@ -74,6 +73,9 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
           return ctx.keyOf(merchantCell(chunk, { start, end, next: end }, nextQuote < end, file, delimiterByte));
         };
         forEachLine(chunk, (lineIndex, merchant, start, end) => {
+          // The input's bytes, as the progress bar counts them: the line and its terminator, not
+          // the chunk's own line headers.
+          bytes += end - start + 1;
           const key = merchant === UNKNOWN_MERCHANT ? unknownKey(start, end) : ctx.config.merchants[merchant]!.id;
           if (wanted && !wanted.has(key)) return;
           let files = byKey.get(key);

@@ -121,7 +121,8 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
               flushBytes: FLUSH_BYTES,
             };
             const result = unwrap((await pool.run(task, { name: 'partition' })) as TaskOutcome<PartitionResult>);
-            progress.advance('partitioning', result.bytes, result.lines);
+            // Rows are counted once, as they are audited (stage 2).
+            progress.advance('partitioning', result.bytes, 0);
             return result;
           }),
         );

@@ -162,6 +162,7 @@ export interface BucketResult {
   /** In 'identity' mode: the acquirer records of the asked terminals, by merchant index. */
   identity: { merchant: number; records: AcquirerTxn[] }[];
   rows: number;
+  /** The input bytes of the bucket's lines (terminators counted as one byte). */
   bytes: number;
   cpuMs: { read: number; parse: number; match: number; rules: number };
 }
