@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateMonth, type GeneratedMonth } from './generate.js';
 
 /**
- * `npm run bench [-- --rows N --runs R --speedup-rows M]`: generates a month of GBK
+ * `npm run bench [-- --rows N --runs R --speedup-rows M --state]`: generates a month of GBK
  * data (N acquirer rows, default 5 000 000, plus the matching POS journal) and measures, each as a
  * whole process timed from outside (wall clock and peak RSS by /usr/bin/time):
  *
@@ -17,7 +17,10 @@ import { generateMonth, type GeneratedMonth } from './generate.js';
  *   two on byte ranges (bench/parse-stage.ts), as the performance issue's reference figures were
  *   measured;
  * - the audit at M rows (default 1 000 000) with one worker and with two, for the speed-up, and
- *   CSV splitting alone on that acquirer file with fast-csv, udsv and the parsers' splitCsvLine.
+ *   CSV splitting alone on that acquirer file with fast-csv, udsv and the parsers' splitCsvLine;
+ * - with `--state`, `settle-audit audit --state` of the month into a new state store, then of the
+ *   same files again the next day (skipped as already audited). The month has no bank statement,
+ *   so every settlement day stays open with its records: the heaviest a store gets.
  *
  * Prints a table and writes bench-result.json. R runs of each (default 1) give medians.
  */
@@ -36,6 +39,7 @@ interface Args {
   out: string;
   runs: number;
   speedupRows: number;
+  state: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -55,6 +59,7 @@ function parseArgs(argv: string[]): Args {
     out: value('out') ?? 'bench-out',
     runs: int('runs', 1, 1),
     speedupRows: int('speedup-rows', 1_000_000, 0),
+    state: argv.includes('--state'),
   };
 }
 
@@ -190,6 +195,33 @@ function main(): void {
     parseStage[format] = { oneThreadSeconds: one, twoThreadsSeconds: two, speedup: Math.round((one / two) * 100) / 100 };
   }
 
+  let stateful: Record<string, unknown> | undefined;
+  if (args.state) {
+    const dir = path.join(args.out, 'audit-state');
+    const store = path.join(dir, 'state.db');
+    const statefulRun = (asOf: string, out: string) => {
+      const cmd = ['node', BIN, 'audit', '--config', data.configFile, '--out', path.join(dir, out), '--state', store, '--as-of', asOf, data.acquirerFile, data.posFile];
+      return timeProcess(cmd, env);
+    };
+    const nextDay = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    log('settle-audit audit --state, a new store');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const first = statefulRun(data.asOf, 'first');
+    const storeMiB = Math.round(statSync(store).size / 2 ** 20);
+    log('settle-audit audit --state, the same files the next day');
+    const again = statefulRun(nextDay(data.asOf), 'again');
+    rmSync(dir, { recursive: true, force: true });
+    stateful = {
+      seconds: first.seconds,
+      peakRssMiB: first.peakRssMiB,
+      storeMiB,
+      redeliveredSeconds: again.seconds,
+      redeliveredPeakRssMiB: again.peakRssMiB,
+      load: first.load,
+    };
+  }
+
   let speedup: Record<string, unknown> | undefined;
   if (args.speedupRows > 0) {
     const small = month(args.out, args.speedupRows);
@@ -241,6 +273,7 @@ function main(): void {
       duckdb: { transcodeSeconds: duckOut.transcodeSeconds, querySeconds: duckOut.querySeconds, threads: duckOut.threads, peakRssMiB: duck.peakRssMiB },
       floorPeakRssMiB: floor.peakRssMiB,
       parseStage,
+      ...(stateful ? { stateful } : {}),
       ...(speedup ? { speedup } : {}),
     },
     checks: {
@@ -257,7 +290,7 @@ function main(): void {
     runs: { count: args.runs, audit: full.all, floor: floor.all, duckdb: duck.all },
     load: { audit: full.load, duckdb: duck.load, floor: floor.load },
     machine: machine(),
-    command: `npm run bench -- --rows ${args.rows}${args.runs > 1 ? ` --runs ${args.runs}` : ''}${args.speedupRows !== 1_000_000 ? ` --speedup-rows ${args.speedupRows}` : ''}`,
+    command: `npm run bench -- --rows ${args.rows}${args.runs > 1 ? ` --runs ${args.runs}` : ''}${args.speedupRows !== 1_000_000 ? ` --speedup-rows ${args.speedupRows}` : ''}${args.state ? ' --state' : ''}`,
   };
   writeFileSync('bench-result.json', `${JSON.stringify(result, null, 2)}\n`);
   // A copy per size, so that the 5M and 10M figures can be compared (the memory target).
@@ -276,6 +309,12 @@ function main(): void {
   process.stdout.write(`stages: ${JSON.stringify(result.stages.audit)}\n`);
   for (const [format, p] of Object.entries(parseStage)) {
     process.stdout.write(`parse stage, ${format}: 1 thread ${p.oneThreadSeconds.toFixed(2)} s, 2 threads ${p.twoThreadsSeconds.toFixed(2)} s: ${p.speedup}×\n`);
+  }
+  if (stateful) {
+    process.stdout.write(
+      `audit --state, new store: ${stateful.seconds} s, ${stateful.peakRssMiB ?? '?'} MiB (store ${stateful.storeMiB} MiB); ` +
+        `the same files the next day: ${stateful.redeliveredSeconds} s, ${stateful.redeliveredPeakRssMiB ?? '?'} MiB\n`,
+    );
   }
   if (speedup) process.stdout.write(`speed-up, 2 workers over 1 at ${args.speedupRows} rows: partition ${speedup.partitionSpeedup}×, audit stage ${speedup.auditStageSpeedup}×\n`);
   process.stdout.write(`checks: ${JSON.stringify({ chargedWithoutSale: result.checks.chargedWithoutSale, saleNotSettled: result.checks.saleNotSettled })}\n`);
