@@ -369,7 +369,7 @@ export class RunSession {
       `INSERT INTO open_items (key, kind, merchant_id, reference, date, currency, amount_minor, due, status, finding_id,
                                first_seen, first_run, last_seen, last_run, records)
        VALUES (@key, @kind, @merchantId, @reference, @date, @currency, @amountMinor, @due, @status, @findingId,
-               @asOf, @seq, @asOf, @seq, @records)
+               @asOf, @seq, @asOf, @seq, CAST(@records AS TEXT))
        ON CONFLICT (key) DO UPDATE SET
          amount_minor = excluded.amount_minor, due = excluded.due, status = excluded.status, finding_id = excluded.finding_id,
          last_seen = excluded.last_seen, last_run = excluded.last_run, records = excluded.records,
@@ -461,11 +461,16 @@ export class RunSession {
   }
 }
 
-/** Reads items' records as the JSON the store keeps: made here for records in memory, read back for spilled ones. */
+/**
+ * Items' records as the JSON the store keeps: made here for records in memory, read back for
+ * spilled ones. Those are handed to SQLite as their UTF-8 bytes, which the insert casts to TEXT:
+ * decoding gigabytes of them into strings here, to have better-sqlite3 encode them back, cost
+ * seconds for nothing.
+ */
 class SpillReader {
   private readonly fds = new Map<string, number>();
 
-  json(records: ItemRecords): string {
+  json(records: ItemRecords): string | Buffer {
     if (Array.isArray(records)) return JSON.stringify(records);
     let fd = this.fds.get(records.file);
     if (fd === undefined) this.fds.set(records.file, (fd = openSync(records.file, 'r')));
@@ -476,7 +481,7 @@ class SpillReader {
       if (n === 0) throw new Error(`${records.file}: ends before the ${records.bytes} bytes at ${records.offset}`);
       at += n;
     }
-    return bytes.toString('utf8');
+    return bytes;
   }
 
   close(): void {
