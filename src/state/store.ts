@@ -271,7 +271,7 @@ export class RunSession {
   /**
    * Every open item, to feed back into this run, with the records of the POS items. The records
    * of the settlement days are left in the store, to be read where they are joined
-   * (`readCarriedDays`).
+   * (`CarriedDaysReader`).
    */
   carried(): Carried {
     const rows = this.db
