@@ -13,6 +13,22 @@ export interface Progress {
 
 const quiet: Progress = { advance: () => undefined, stop: () => undefined };
 
+/** Bars are drawn on a terminal only, and not when SETTLE_AUDIT_PROGRESS=0. */
+const shown = (stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv) => stream.isTTY === true && env.SETTLE_AUDIT_PROGRESS !== '0';
+
+/** One redrawn line: the stage, the bar and its percentage, then `figures`; the ETA over the last `etaBuffer` updates. */
+function singleBar(stream: NodeJS.WriteStream, figures: string, etaBuffer: number) {
+  return new cliProgress.SingleBar({
+    stream,
+    format: `{stage} [{bar}] {percentage}% | ${figures}`,
+    barsize: 24,
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer,
+    fps: 5,
+  });
+}
+
 const mib = (n: number) => (n / (1024 * 1024)).toFixed(0);
 const count = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : String(n));
 
@@ -21,16 +37,8 @@ const count = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ?
  * partitioned, once when audited). Returns a silent one when there is no terminal to draw on.
  */
 export function progressBar(totalBytes: number, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Progress {
-  if (!stream.isTTY || env.SETTLE_AUDIT_PROGRESS === '0' || totalBytes <= 0) return quiet;
-  const bar = new cliProgress.SingleBar({
-    stream,
-    format: '{stage} [{bar}] {percentage}% | {done}/{all} MiB | {rows} rows | {rate} MiB/s | ETA {eta_formatted}',
-    barsize: 24,
-    hideCursor: true,
-    clearOnComplete: true,
-    etaBuffer: 20,
-    fps: 5,
-  });
+  if (!shown(stream, env) || totalBytes <= 0) return quiet;
+  const bar = singleBar(stream, '{done}/{all} MiB | {rows} rows | {rate} MiB/s | ETA {eta_formatted}', 20);
   const started = performance.now();
   let done = 0;
   let rows = 0;
@@ -69,16 +77,8 @@ const quietCounter: Counter = { tick: () => undefined, stop: () => undefined };
  * Quiet as progressBar is.
  */
 export function progressCounter(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Counter {
-  if (!stream.isTTY || env.SETTLE_AUDIT_PROGRESS === '0' || total <= 0) return quietCounter;
-  const bar = new cliProgress.SingleBar({
-    stream,
-    format: '{stage} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}',
-    barsize: 24,
-    hideCursor: true,
-    clearOnComplete: true,
-    etaBuffer: 50,
-    fps: 5,
-  });
+  if (!shown(stream, env) || total <= 0) return quietCounter;
+  const bar = singleBar(stream, '{value}/{total} | ETA {eta_formatted}', 50);
   bar.start(total, 0, { stage: label.padEnd(12) });
   return {
     tick: () => bar.increment(),
