@@ -227,6 +227,31 @@ describe('bulk path on a GBK file separated by |', () => {
   });
 });
 
+/**
+ * A CRLF file converted to CRLF again ends every line with "\r\r\n": a line, then a blank one.
+ * The head the bulk path parses each partition with then ends with a lone CR.
+ */
+describe('bulk path on a file with "\\r\\r\\n" line ends', () => {
+  it('reads it as the single-threaded path does, blank lines included', async () => {
+    const dir = path.join(work, 'double-cr');
+    await mkdir(dir, { recursive: true });
+    const acquirer = await mergeRows(path.join(bundled.inputDir, 'acquirer'));
+    const width = acquirer.header.split(',').length;
+    const rows = acquirer.rows.filter((r) => r.split(',').length === width);
+    const file = path.join(dir, 'acquirer_crcr_202610.csv');
+    await writeFile(file, iconv.encode(`${[acquirer.header, ...rows].join('\r\r\n')}\r\r\n`, 'gbk'));
+    const files = [file, path.join(bundled.inputDir, 'pos')];
+    const single = await audit(SINGLE, bundled.config, files, bundled.asOf);
+    const input = single.summary.inputs.find((i) => i.file === file)!;
+    expect(input.rows).toBe(rows.length);
+    expect(input.nonDataLines).toBe(1 + rows.length + 1);
+    for (const env of [BULK_MEMORY, BULK_SPILLED]) {
+      const bulk = await audit(env, bundled.config, files, bundled.asOf);
+      expect(comparable(bulk)).toEqual(comparable(single));
+    }
+  });
+});
+
 /** The header and the data rows (footers left out) of every file in a folder, in time order. */
 async function mergeRows(folder: string): Promise<{ header: string; rows: string[] }> {
   let header = '';

@@ -178,6 +178,11 @@ async function planFile(file: string, size: number, forced: string | undefined, 
     if (!span) return null;
     at = span.next;
   }
+  const headBytes = Uint8Array.prototype.slice.call(head, 0, at);
+  // Each partition parse is the head followed by lines ended with LF. A head ended by a lone CR
+  // (a file converted to CRLF twice: "\r\r\n") would make CRLF of it with the first of them, and
+  // that blank line would vanish: the head's last terminator becomes the LF it stands for.
+  if (at > 0 && headBytes[at - 1] === 0x0d) headBytes[at - 1] = 0x0a;
   return {
     file,
     path: file,
@@ -187,7 +192,7 @@ async function planFile(file: string, size: number, forced: string | undefined, 
     encoding,
     delimiter: table.delimiter,
     merchantColumn,
-    head: Uint8Array.prototype.slice.call(head, 0, at),
+    head: headBytes,
     headLines: table.headerLine,
   };
 }
