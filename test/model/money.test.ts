@@ -84,6 +84,21 @@ describe('rates and fees', () => {
     [9_000_000_000_000_00, 6000, 5_400_000_000_000],
   ])('applyRate(%i, %i) = %i', (amount, ppm, fee) => expect(applyRate(amount, ppm)).toBe(fee));
 
+  it('prices in plain integers exactly as in BigInt, up to where they stop being exact and past it', () => {
+    const bigint = (amount: number, ppm: number) => {
+      const r = Number((BigInt(Math.abs(amount)) * BigInt(ppm) + 500_000n) / 1_000_000n);
+      return amount < 0 ? -r : r;
+    };
+    // Half-fen boundaries (x.5 fen and just below), and products on both sides of 2^53.
+    const amounts = [1, 99, 100, 199, 999_999, 1_000_001, 123_456_789, 4_503_599_627, 9_007_199_254, 90_071_992_547, 900_719_925_474];
+    const rates = [0, 1, 3800, 5000, 5500, 6000, 999_999, 1_000_000];
+    for (const amount of amounts) {
+      for (const ppm of rates) {
+        for (const a of [amount, -amount, amount + 1]) expect(applyRate(a, ppm), `${a} × ${ppm}`).toBe(bigint(a, ppm));
+      }
+    }
+  });
+
   it('formats yuan', () => {
     expect(formatDecimal(123450)).toBe('1234.50');
     expect(formatDecimal(-5)).toBe('-0.05');
