@@ -11,6 +11,9 @@ const ID = 'pos-journal';
 /** Statuses that mean the sale did not go through. */
 const DECLINED = /失败|拒绝|未支付|关闭|取消|declin|fail|reject|closed/i;
 
+/** Whether a POS record with this status cell (`''` when empty) went through. */
+export const approvedStatus = (status: string): boolean => !DECLINED.test(status);
+
 /**
  * The merchant's own POS or order-system export: what was sold. Same header synonyms as
  * acquirer-csv (config `columnMaps["pos-journal"]`); no fee column, and usually a status.
@@ -65,7 +68,7 @@ function toSale(r: MappedRow, input: ParserInput): ParseEvent {
     txnTime,
     currency: r.text('currency') ?? input.options.currency,
     amountMinor: Math.abs(amount),
-    approved: !DECLINED.test(status),
+    approved: approvedStatus(status),
     cardKind: cardKindFromText(r.text('cardKind')),
     // Every optional field in the literal, as acquirer-csv's records: one object of one shape.
     terminalId: r.text('terminalId'),

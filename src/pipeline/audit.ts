@@ -65,6 +65,8 @@ export interface AuditResult {
   unreadable: ManifestEntry[];
   /** Delivered files skipped before parsing (`skipDelivered`). */
   skipped?: SkippedInput[];
+  /** On the bulk path: merchants whose result the screen gave (pipeline/bulk/screen.ts), of all it audited. */
+  screened?: { merchants: number; of: number };
 }
 
 /**

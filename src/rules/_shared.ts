@@ -1,5 +1,5 @@
 import { formatGrouped, formatRate, applyRate } from '../model/money.js';
-import { pricingFor, type MerchantContract } from '../model/contract.js';
+import { pricingFor, type MerchantContract, type PricingRow } from '../model/contract.js';
 import { isSale, type AcquirerTxn, type SourceRef } from '../model/records.js';
 import { perMerchant } from './_memo.js';
 
@@ -37,8 +37,12 @@ export interface ExpectedFee {
  */
 export function expectedFee(merchant: MerchantContract, txn: AcquirerTxn, channel?: string): ExpectedFee | undefined {
   const row = pricingFor(merchant, txn.cardKind, dateOf(txn.txnTime), channel);
-  if (!row) return undefined;
-  const uncapped = applyRate(txn.amountMinor, row.rate);
+  return row && feeByRow(merchant, row, txn.amountMinor);
+}
+
+/** The contracted fee of an amount under one of the merchant's pricing rows ({@link pricingFor}). */
+export function feeByRow(merchant: MerchantContract, row: PricingRow, amountMinor: number): ExpectedFee {
+  const uncapped = applyRate(amountMinor, row.rate);
   const capped = row.cap !== undefined ? Math.min(uncapped, row.cap) : uncapped;
   return {
     expectedMinor: capped + merchant.fixedFee,

@@ -105,3 +105,17 @@ export function forEachLine(chunk: Buffer, fn: (lineIndex: number, merchant: num
     p += LINE_HEADER_BYTES + length;
   }
 }
+
+/**
+ * One merchant key's lines of one bulk file, before they are parsed: line i is
+ * `chunks[chunkOf[i]]` from `starts[i]` to `ends[i]`. Parallel arrays of small integers, not an
+ * object per line: a bucket holds hundreds of thousands of lines.
+ */
+export interface KeyLines {
+  /** Original line numbers. */
+  lines: number[];
+  chunkOf: number[];
+  starts: number[];
+  ends: number[];
+  bytes: number;
+}

@@ -12,26 +12,13 @@ import { CarriedDaysReader } from '../../state/store.js';
 import { carriedDays, freshCarriedPos, joinCarriedDays } from '../carried.js';
 import { buildMerchantData } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
-import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
+import { ChunkReader, UNKNOWN_MERCHANT, forEachLine, type KeyLines } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
 import { RecordSpill } from './_spill-records.js';
+import { Screen } from './screen.js';
 import { DateSpan, addToSourceTotals, merchantTotalsOf, noSourceTotals } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
-
-/**
- * One merchant key's lines of one bulk file, before they are parsed: line i is
- * `chunks[chunkOf[i]]` from `starts[i]` to `ends[i]`. Parallel arrays of small integers, not an
- * object per line: a bucket holds hundreds of thousands of lines.
- */
-interface KeyLines {
-  /** Original line numbers. */
-  lines: number[];
-  chunkOf: number[];
-  starts: number[];
-  ends: number[];
-  bytes: number;
-}
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
@@ -48,7 +35,7 @@ const QUOTE = 0x22;
  * the asked terminals come back, for merchant-identity-drift, which looks across merchants.
  */
 export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
-  const cpu = { read: 0, parse: 0, match: 0, rules: 0 };
+  const cpu = { read: 0, screen: 0, parse: 0, match: 0, rules: 0 };
   let t = performance.now();
   const wanted = task.keys ? new Set(task.keys) : undefined;
   const byKey = new Map<string, Map<number, KeyLines>>();
@@ -119,6 +106,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
     rows: 0,
     bytes,
     cpuMs: cpu,
+    screened: 0,
   };
   const partsBySlot = new Map<number, FilePart>();
 
@@ -127,8 +115,21 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   const stateful = task.mode === 'audit' ? task.stateful : undefined;
   const days = stateful ? new CarriedDaysReader(stateful.daysFrom) : undefined;
   const spill = stateful?.spillDir !== undefined ? new RecordSpill(stateful.spillDir, task.bucket) : undefined;
+  const screen = Screen.of(task, ctx, (file) => parseFileAlone(file, ctx));
   try {
     for (const key of keys) {
+      t = performance.now();
+      const screened = screen?.merchant(key, byKey.get(key), chunks, small.get(key));
+      cpu.screen += performance.now() - t;
+      if (screened) {
+        const merchant = ctx.order.get(ctx.index.get(key)!) ?? -1;
+        for (const part of screened.parts) partsBySlot.set(part.slot, addPart(partsBySlot.get(part.slot), part));
+        result.rows += screened.rows;
+        result.screened++;
+        result.totals.push({ merchant, totals: screened.totals });
+        for (const { terminal, identities } of screened.terminals) result.terminals.push({ key, terminal, identities });
+        continue;
+      }
       t = performance.now();
       const parsed: { slot: number; records: ByRole }[] = [];
       for (const [fileNo, kl] of byKey.get(key) ?? []) {

@@ -33,6 +33,8 @@ export interface BulkTuning {
   /** Byte range per stage-1 task; default: a quarter of a file per worker, 8–64 MiB. */
   rangeBytes?: number;
   workers: number;
+  /** Whether stage 2 screens each merchant before parsing it (screen.ts). */
+  screen: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export const BULK_DEFAULTS: Readonly<Omit<BulkTuning, 'workers'>> = {
   minBytes: 16 * MiB,
   spillBytes: 256 * MiB,
   bucketBytes: 16 * MiB,
+  screen: true,
 };
 
 const ENV = {
@@ -55,11 +58,13 @@ const ENV = {
   bucketBytes: 'SETTLE_AUDIT_BUCKET_BYTES',
   rangeBytes: 'SETTLE_AUDIT_RANGE_BYTES',
   workers: 'SETTLE_AUDIT_WORKERS',
+  screen: 'SETTLE_AUDIT_SCREEN',
 } as const;
 
 /**
  * The tuning, from the environment over the defaults. `SETTLE_AUDIT_BULK_MIN_BYTES=off` turns
  * the bulk path off; `=0` sends every file of a bulk format through it (the parity test does).
+ * `SETTLE_AUDIT_SCREEN=off` parses every merchant (the screen's tests compare the two).
  */
 export function bulkTuning(env: NodeJS.ProcessEnv = process.env): BulkTuning | null {
   if (env[ENV.minBytes] === 'off') return null;
@@ -79,7 +84,14 @@ export function bulkTuning(env: NodeJS.ProcessEnv = process.env): BulkTuning | n
     bucketBytes: read(ENV.bucketBytes, BULK_DEFAULTS.bucketBytes, 1),
     ...(range !== undefined && range !== '' ? { rangeBytes: read(ENV.rangeBytes, 0, 1) } : {}),
     workers: read(ENV.workers, availableParallelism(), 1),
+    screen: screenOn(env[ENV.screen]),
   };
+}
+
+function screenOn(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new AuditError(ErrorCode.USAGE, `${ENV.screen} must be "on" or "off", got "${raw}"`);
 }
 
 /** A bulk file before the run numbers its inputs. */

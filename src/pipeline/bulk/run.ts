@@ -148,13 +148,13 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     t = performance.now();
     const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried);
     const stateful = options.carried ? { daysFrom: options.carried.daysFrom, ...(options.carrySpill ? { spillDir: options.carrySpill } : {}) } : undefined;
-    const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf, stateful });
+    const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf, stateful, screen: tuning.screen });
     let { results, roles, byBucket, taskOf } = await stage2();
     const hashes = await hashed;
     for (const f of files.values()) Object.assign(f, hashes.get(f.plan.slot));
     if ([...files.values()].some((f) => f.refused)) ({ results, roles, byBucket, taskOf } = await stage2());
     times.audit = Math.round(performance.now() - t);
-    const cpu = { read: 0, parse: 0, match: 0, rules: 0 };
+    const cpu = { read: 0, screen: 0, parse: 0, match: 0, rules: 0 };
     for (const r of results) for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[k] += r.cpuMs[k];
 
     // Stage 3: merchant-identity-drift compares merchants, so the merchants of a terminal seen
@@ -187,6 +187,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     const result = assembleResult({ slots, files, results, identity, small, smallParsed, roles, ctx, options, start, buckets, skipped: delivery.skipped });
     times.rules = Math.round(performance.now() - t);
     result.summary.durationsMs = { ...times, ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [`${k}Cpu`, Math.round(v)])) };
+    result.screened = { merchants: results.reduce((n, r) => n + r.screened, 0), of: results.reduce((n, r) => n + r.totals.length, 0) };
     return result;
   } finally {
     progress.stop();
@@ -205,6 +206,7 @@ interface StageInput {
   progress: ReturnType<typeof progressBar>;
   asOf: string;
   stateful: BucketTask['stateful'];
+  screen: boolean;
 }
 
 type BucketEntry = { files: BucketFile[]; shares: [string, SmallShare][]; bytes: number };
@@ -252,6 +254,7 @@ async function auditStage(s: StageInput) {
     asOf: s.asOf,
     mode,
     ...(s.stateful ? { stateful: s.stateful } : {}),
+    screen: s.screen,
     ...extra,
   });
   const results = await Promise.all(

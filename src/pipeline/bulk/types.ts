@@ -123,6 +123,8 @@ export interface BucketTask {
   stateful?: { daysFrom: string; spillDir?: string };
   keys?: string[];
   terminals?: string[];
+  /** Whether merchants are screened first (screen.ts): `SETTLE_AUDIT_SCREEN=off` turns it off. */
+  screen?: boolean;
 }
 
 /** What one (merchant key, bulk file) parse contributed to the file's figures. */
@@ -164,5 +166,7 @@ export interface BucketResult {
   rows: number;
   /** The input bytes of the bucket's lines (terminators counted as one byte). */
   bytes: number;
-  cpuMs: { read: number; parse: number; match: number; rules: number };
+  cpuMs: { read: number; screen: number; parse: number; match: number; rules: number };
+  /** Merchants whose result the screen gave. */
+  screened: number;
 }

@@ -1,0 +1,231 @@
+import type { CanonicalField } from '../../parsers/_headers.js';
+import { cleanCell, parseLocalDateTime } from '../../parsers/_text.js';
+import type { Encoding } from '../../parsers/types.js';
+import { decodeLine } from './_lines.js';
+
+/**
+ * The screen's reading of one line of a header-mapped export (acquirer-csv, pos-journal) straight
+ * from its bytes: the cells the screen needs, as numbers and shared strings, without decoding the
+ * line or making a record. A line is read only when the format's parser would read every one of
+ * these cells to the same value: one line per record, no quote, every cell clean as cleanCell
+ * leaves it, amounts, dates and times in their plain shapes. Any other line gives false, and its
+ * merchant goes to the parser (screen.ts).
+ *
+ * Why the bytes can be cut at the delimiter: in UTF-8, and in GBK/GB18030 for a comma, TAB or
+ * semicolon, the delimiter's byte never occurs inside a character, so the cells of the bytes are
+ * the cells of the decoded line. A pipe (0x7C) can be the second byte of a GBK character: such
+ * files are not screened.
+ */
+
+const QUOTE = 0x22;
+const CR = 0x0d;
+const BACKTICK = 0x60;
+const EQUALS = 0x3d;
+const PIPE = 0x7c;
+const DASH = 0x2d;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const SPACE = 0x20;
+
+/** The columns the screen reads, by canonical field: the format's header map. */
+export type ColumnMap = Partial<Record<CanonicalField, number>>;
+
+/** A cell as the parser reads it: its text after cleanCell, `undefined` when that is empty. */
+type CellText = string | undefined;
+
+/**
+ * The values of a column with few distinct cells (merchant, name, type, card kind, status…), each
+ * worked out once from the cell's text as the parser sees it: the last few cells are compared
+ * byte for byte, the rest looked up by their bytes.
+ */
+export class CellValues<V> {
+  private readonly recent: { bytes: Buffer; value: V }[] = [];
+  private readonly byBytes = new Map<string, V>();
+
+  constructor(
+    private readonly encoding: Encoding,
+    private readonly valueOf: (text: CellText) => V,
+  ) {}
+
+  get(buf: Buffer, start: number, end: number): V {
+    const length = end - start;
+    for (const r of this.recent) {
+      if (r.bytes.length === length && sameBytes(r.bytes, buf, start, end)) return r.value;
+    }
+    const key = buf.toString('latin1', start, end);
+    let value = this.byBytes.get(key);
+    if (value === undefined && !this.byBytes.has(key)) {
+      const text = cleanCell(decodeLine(buf.subarray(start, end), this.encoding));
+      // A byte sequence the decoder could not read: the parser keeps a U+FFFD, the screen does not guess.
+      value = this.valueOf(text.includes('\uFFFD') ? INVALID : text === '' ? undefined : text);
+      this.byBytes.set(key, value);
+    }
+    if (this.recent.length >= 4) this.recent.pop();
+    this.recent.unshift({ bytes: Buffer.from(buf.subarray(start, end)), value: value as V });
+    return value as V;
+  }
+}
+
+/** What CellValues hands valueOf for a cell the decoder could not read: no valid text is this. */
+export const INVALID = '\uFFFD';
+
+function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
+  for (let i = 0; i < end - start; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
+
+/**
+ * The cell boundaries of a line, `cells` of them, into `bounds` (start, end pairs); false when the
+ * line has another number of cells, a quote or a CR inside (a CR ending the line is dropped, as the
+ * parser's line reader drops it), or opens with anything but a letter or a digit (a footer, a blank
+ * or a padded line: the parser's own rules decide those).
+ */
+export function cutLine(buf: Buffer, start: number, end: number, delimiter: number, cells: number, bounds: Int32Array): boolean {
+  if (end > start && buf[end - 1] === CR) end--;
+  if (end <= start) return false;
+  const first = buf[start]!;
+  if (!((first >= 0x30 && first <= 0x39) || (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return false;
+  let cell = 0;
+  let cellStart = start;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b === delimiter) {
+      if (cell >= cells - 1) return false;
+      bounds[2 * cell] = cellStart;
+      bounds[2 * cell + 1] = i;
+      cell++;
+      cellStart = i + 1;
+    } else if (b === QUOTE || b === CR) return false;
+  }
+  if (cell !== cells - 1) return false;
+  bounds[2 * cell] = cellStart;
+  bounds[2 * cell + 1] = end;
+  return true;
+}
+
+/**
+ * Whether cleanCell leaves an ASCII cell as it is: printable ASCII, no space, not opening with a
+ * backtick or `=`, and not `-` or `--` (which it empties).
+ */
+function plainAscii(buf: Buffer, start: number, end: number): boolean {
+  if (end <= start) return false;
+  const first = buf[start]!;
+  if (first === BACKTICK || first === EQUALS) return false;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b <= SPACE || b >= 0x7f) return false;
+  }
+  if (first === DASH && (end - start === 1 || (end - start === 2 && buf[start + 1] === DASH))) return false;
+  return true;
+}
+
+/**
+ * An amount in minor units as parseAmount reads a plain decimal (`digits[.d[d]]`, at most 15
+ * digits, no sign), or -1 for any other cell (an empty one included).
+ */
+export function plainAmount(buf: Buffer, start: number, end: number): number {
+  let minor = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]! - 0x30;
+    if (c >= 0 && c <= 9) {
+      minor = minor * 10 + c;
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (buf[i] === DOT && decimals < 0 && digits > 0) decimals = 0;
+    else return -1;
+  }
+  if (digits === 0 || digits > 15 || decimals > 2) return -1;
+  for (let d = decimals < 0 ? 0 : decimals; d < 2; d++) minor *= 10;
+  return minor;
+}
+
+/**
+ * A key that tells key cells (references, batch and trace numbers) apart exactly as their texts
+ * would: up to 14 digits as a number that keeps the length (so `012` is not `12`), other plain
+ * ASCII as its text. `undefined` for a cell that is empty, not plain ASCII, or holds a `|` (the
+ * duplicate matcher joins keys with it).
+ */
+export function keyOf(buf: Buffer, start: number, end: number): number | string | undefined {
+  const length = end - start;
+  if (!plainAscii(buf, start, end)) return undefined;
+  if (length <= 14) {
+    let value = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+    }
+    if (i === end) return length * 1e14 + value;
+  }
+  for (let i = start; i < end; i++) if (buf[i] === PIPE) return undefined;
+  return buf.toString('latin1', start, end);
+}
+
+const UNKNOWN = 0;
+const KEPT = 1;
+const MOVED = 2;
+
+/** Two digits at `at`, or -1. */
+function two(buf: Buffer, at: number): number {
+  const a = buf[at]! - 0x30;
+  const b = buf[at + 1]! - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Dates and times of one time zone as the parser reads them (parseLocalDateTime), for the plain
+ * shapes `YYYY-MM-DD` and `HH:MM:SS`: each date, and each quarter hour of it, is asked of the
+ * parser's own function once, and a time is read only where that answer keeps the local time as
+ * written (no zone transition moves it), which is where the parser's answer for every second of
+ * the quarter hour has the same date.
+ */
+export class LocalTimes {
+  private readonly dates = new CellValues<string | null>('utf-8', (text) => this.dateOf(text));
+  /** By date, each quarter hour of the day: UNKNOWN until asked, then KEPT or MOVED. */
+  private readonly quarters = new Map<string, Uint8Array>();
+
+  constructor(private readonly zone: string) {}
+
+  /** The date of a `YYYY-MM-DD` cell, null for any other cell or a date the zone does not have. */
+  date(buf: Buffer, start: number, end: number): string | null {
+    if (end - start !== 10 || buf[start + 4] !== DASH || buf[start + 7] !== DASH) return null;
+    return this.dates.get(buf, start, end);
+  }
+
+  /** Whether `HH:MM:SS` at start..end is a time the parser reads on `date` as written. */
+  time(date: string, buf: Buffer, start: number, end: number): boolean {
+    if (end - start !== 8 || buf[start + 2] !== COLON || buf[start + 5] !== COLON) return false;
+    const hour = two(buf, start);
+    const minute = two(buf, start + 3);
+    const second = two(buf, start + 6);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    let quarters = this.quarters.get(date);
+    if (!quarters) this.quarters.set(date, (quarters = new Uint8Array(96)));
+    const q = hour * 4 + ((minute / 15) | 0);
+    if (quarters[q] === UNKNOWN) {
+      const local = `${date}T${String(hour).padStart(2, '0')}:${String(minute - (minute % 15)).padStart(2, '0')}`;
+      quarters[q] = parseLocalDateTime(`${local.replace('T', ' ')}:00`, this.zone)?.startsWith(local) === true ? KEPT : MOVED;
+    }
+    return quarters[q] === KEPT;
+  }
+
+  /** Whether `YYYY-MM-DD HH:MM:SS` (one cell) is such a time; its date, or null. */
+  dateTime(buf: Buffer, start: number, end: number): string | null {
+    if (end - start !== 19 || buf[start + 10] !== SPACE) return null;
+    const date = this.date(buf, start, start + 10);
+    return date !== null && this.time(date, buf, start + 11, end) ? date : null;
+  }
+
+  private dateOf(text: CellText): string | null {
+    if (text === undefined || text.length !== 10) return null;
+    for (let i = 0; i < 10; i++) {
+      const c = text.charCodeAt(i);
+      if (i === 4 || i === 7 ? c !== DASH : c < 0x30 || c > 0x39) return null;
+    }
+    // The parser's own answer: null for a day the month does not have.
+    return parseLocalDateTime(text, this.zone) === null ? null : text;
+  }
+}

@@ -1,0 +1,448 @@
+import { pricingFor, type MerchantContract, type PricingRow } from '../../model/contract.js';
+import type { CardKind, Role, TxnType } from '../../model/records.js';
+import type { DailyTotals, MerchantTotals, SourceTotals } from '../../model/summary.js';
+import { CHINAUMS_CODES, cardKindFromText, txnTypeFromText } from '../../model/txn-types.js';
+import { mapHeaders } from '../../parsers/_headers.js';
+import { readTabular } from '../../parsers/_tabular.js';
+import { approvedStatus } from '../../parsers/pos-journal.js';
+import { feeByRow } from '../../rules/_shared.js';
+import { RULES } from '../../rules/index.js';
+import type { BulkContext } from './_context.js';
+import type { KeyLines } from './_chunks.js';
+import { CellValues, INVALID, LocalTimes, cutLine, keyOf, plainAmount, type ColumnMap } from './_screen-rows.js';
+import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
+
+/**
+ * The screen: a merchant's month read straight from its bytes, before any record is made, to
+ * prove that the merchant rules have nothing to report on it. Most merchants of a month are like
+ * that: every acquirer record a sale, each with the POS sale of the same reference and amount,
+ * no reference and no (terminal, batch, trace) twice, no fee above the contract, the contract's
+ * MCC. For such a merchant the stage-2 task takes its control totals and its file figures from the
+ * screen and skips the parser, the matcher and the rules, which cost about ten times as much
+ * (BENCHMARKS.md). Any merchant the screen cannot clear, for whatever reason, line or rule, takes
+ * the full path, as every merchant did before; so the screen only ever decides how a result is
+ * reached, never what it is.
+ *
+ * The proof, rule by rule, for a merchant the screen clears (acquirer and POS records all sales,
+ * the POS ones approved; each reference once per side, paired one to one with equal amounts):
+ * - matchPosAcquirer pairs every POS sale with the acquirer sale of its reference (the first key it
+ *   tries; one candidate, same amount), so nothing is left unmatched, no pair differs in amount,
+ *   and there are no refunds, voids or reversals to link:
+ *   charged-without-sale, sale-not-settled (and its open items), refund-not-honoured,
+ *   refund-without-request, void-still-settled, reversal-still-settled and over-refund find nothing;
+ * - duplicateSales keys on the reference (with the settlement date) and on (terminal, batch,
+ *   trace), each unique, and near duplicates need an unmatched sale: duplicate-charge finds nothing;
+ * - every priced sale's fee is at most its contracted fee: fee-overcharge, debit-cap-exceeded and
+ *   hidden-surcharge (the most common residual is then at most 0) find nothing, and neither does
+ *   fee-rate-creep against the contract (its tolerance is above 0) or a history (the merchant has
+ *   none);
+ * - no fee is itemised, so fee-above-regulation has nothing to check; no record is an adjustment
+ *   and there is no bank input, so unexpected-deduction has nothing either;
+ * - every MCC is the contract's (or the contract names none): mcc-mismatch finds nothing.
+ * A run whose roles bring in any other merchant rule (the bank rules, or one added later) is not
+ * screened: `SCREENED_RULES` lists what the proof covers.
+ */
+
+/** The merchant rules whose silence the screen proves (above). */
+const SCREENED_RULES: ReadonlySet<string> = new Set([
+  'charged-without-sale',
+  'sale-not-settled',
+  'duplicate-charge',
+  'void-still-settled',
+  'reversal-still-settled',
+  'refund-not-honoured',
+  'over-refund',
+  'refund-without-request',
+  'fee-overcharge',
+  'debit-cap-exceeded',
+  'fee-above-regulation',
+  'hidden-surcharge',
+  'fee-rate-creep',
+  'unexpected-deduction',
+  'mcc-mismatch',
+]);
+
+/** The formats the screen reads: header-mapped exports, whose parsers read one record a line. */
+const SCREENED_FORMATS: Readonly<Record<string, Role>> = { 'acquirer-csv': 'acquirer', 'pos-journal': 'pos' };
+
+/**
+ * The file checks a format's parser makes from its footers, and what a merchant's records add to
+ * each one's computed side: acquirer-csv's 合计 line (its footerChecks) states the count and the
+ * gross amount. A file with any other check is not screened.
+ */
+const FOOTER_CHECKS: Readonly<Record<string, Readonly<Record<string, 'count' | 'gross'>>>> = {
+  'acquirer-csv': { 合计笔数: 'count', 合计金额: 'gross' },
+  'pos-journal': {},
+};
+
+/** What the screen gives for a merchant it cleared: what its stage-2 task would have returned. */
+export interface Screened {
+  parts: FilePart[];
+  totals: MerchantTotals;
+  terminals: { terminal: string; identities: string[] }[];
+  rows: number;
+}
+
+/** A bulk file as the screen reads it: its header map and its columns' values. */
+interface ScreenFile {
+  role: Role;
+  file: BucketFile;
+  map: ColumnMap;
+  cells: number;
+  delimiter: number;
+  /** The file's own figures with no line of the merchant's: header and footers alone. */
+  empty: FilePart;
+  /** Columns that must be empty (currency, itemised fees, payer), when the file has them. */
+  mustBeEmpty: number[];
+  merchant: CellValues<string | null>;
+  type: CellValues<TxnType | 'empty' | null>;
+  code: CellValues<TxnType | 'empty' | null>;
+  text: { name: CellValues<string | undefined | null>; terminal: CellValues<string | undefined | null>; mcc: CellValues<string | undefined | null> };
+  cardKind: CellValues<CardKind>;
+  approved: CellValues<boolean>;
+}
+
+export class Screen {
+  private readonly files = new Map<number, ScreenFile | null>();
+  private readonly times: LocalTimes;
+  private readonly withHistory: ReadonlySet<string>;
+
+  private constructor(
+    private readonly task: BucketTask,
+    private readonly ctx: BulkContext,
+    private readonly roles: ReadonlySet<Role>,
+    private readonly parseFileAlone: (file: BucketFile) => FilePart,
+  ) {
+    this.times = new LocalTimes(ctx.parseOptions.timezone);
+    this.withHistory = new Set((ctx.history.months ?? []).map((m) => m.merchantId));
+  }
+
+  /** The screen for a stage-2 task, or undefined where it does not apply (see SCREENED_RULES). */
+  static of(task: BucketTask, ctx: BulkContext, parseFileAlone: (file: BucketFile) => FilePart): Screen | undefined {
+    // A stateful run keeps each merchant's open items and rates; identity mode reads records back.
+    if (!task.screen || task.mode !== 'audit' || task.stateful) return undefined;
+    const roles = new Set(task.roles);
+    if (!roles.has('acquirer') || roles.has('bank')) return undefined;
+    for (const rule of RULES) {
+      if (rule.scope === 'merchant' && rule.needs.every((n) => roles.has(n)) && !SCREENED_RULES.has(rule.id)) return undefined;
+    }
+    if (ctx.config.tolerances.rateCreepPpm <= 0) return undefined;
+    return new Screen(task, ctx, roles, parseFileAlone);
+  }
+
+  /**
+   * The screened result of one merchant key, or undefined when the screen cannot clear it. Reads
+   * the acquirer files first: the POS references are looked up among what they settled.
+   */
+  merchant(key: string, lines: ReadonlyMap<number, KeyLines> | undefined, chunks: readonly Buffer[], share: SmallShare | undefined): Screened | undefined {
+    const contract = this.ctx.index.get(key);
+    if (!contract || contract.id !== key || !lines || this.withHistory.has(key)) return undefined;
+    if (share && (share.records.length > 0 || share.statements.length > 0 || (share.carried?.pos.length ?? 0) > 0)) return undefined;
+    const files: { file: ScreenFile; lines: KeyLines }[] = [];
+    for (const [fileNo, kl] of lines) {
+      const file = this.file(fileNo);
+      if (!file) return undefined;
+      files.push({ file, lines: kl });
+    }
+    files.sort((a, b) => (a.file.role === b.file.role ? a.file.file.slot - b.file.file.slot : a.file.role === 'acquirer' ? -1 : 1));
+    const month = new MerchantMonth(contract, key, this.times, this.ctx.parseOptions.currency);
+    const parts: FilePart[] = [];
+    for (const { file, lines: kl } of files) {
+      const part = file.role === 'acquirer' ? month.acquirer(file, kl, chunks) : month.pos(file, kl, chunks);
+      if (!part) return undefined;
+      parts.push(part);
+    }
+    if (month.acquirerCount === 0 || (this.roles.has('pos') && month.posCount !== month.acquirerCount)) return undefined;
+    return { parts, totals: month.totals(), terminals: month.terminals(), rows: parts.reduce((n, p) => n + p.lines, 0) };
+  }
+
+  /** A bulk file prepared for the screen once per task, or null when the screen does not read it. */
+  private file(fileNo: number): ScreenFile | null {
+    let f = this.files.get(fileNo);
+    if (f === undefined) {
+      f = prepare(this.task.files[fileNo]!, this.ctx, this.parseFileAlone);
+      this.files.set(fileNo, f);
+    }
+    return f;
+  }
+}
+
+function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: BucketFile) => FilePart): ScreenFile | null {
+  const role = SCREENED_FORMATS[file.format];
+  if (!role) return null;
+  // A pipe can be the second byte of a GBK character: the bytes cannot be cut at it.
+  if (file.delimiter === '|' && file.encoding !== 'utf-8') return null;
+  const explicit = ctx.parseOptions.columnMaps[file.format] ?? {};
+  // The header as the parser finds it: the head ends with the header line.
+  const table = readTabular(file.head, file.encoding, Object.values(explicit));
+  if (!('headers' in table) || table.delimiter !== file.delimiter) return null;
+  const map = mapHeaders(table.headers, explicit);
+  if (map.merchantId === undefined || map.amount === undefined) return null;
+  const empty = parseFileAlone(file);
+  const known = FOOTER_CHECKS[file.format] ?? {};
+  if (empty.rejects.length > 0 || empty.blank !== 0 || empty.checks.some((c) => known[c.name] === undefined)) return null;
+  const encoding = file.encoding;
+  const text = (valueOf: (t: string) => string | null = (t) => t) => new CellValues<string | undefined | null>(encoding, (t) => (t === undefined ? undefined : t === INVALID ? null : valueOf(t)));
+  const typeOf = (t: string | undefined): TxnType | 'empty' | null => (t === undefined ? 'empty' : t === INVALID ? null : (txnTypeFromText(t, CHINAUMS_CODES) ?? null));
+  return {
+    role,
+    file,
+    map,
+    cells: table.headers.length,
+    delimiter: file.delimiter.charCodeAt(0),
+    empty,
+    mustBeEmpty: (['currency', 'issuerFee', 'networkFee', 'payerName'] as const).flatMap((f) => (map[f] === undefined ? [] : [map[f]])),
+    merchant: new CellValues(encoding, (t) => (t === undefined || t === INVALID ? null : ctx.keyOf(t))),
+    type: new CellValues(encoding, typeOf),
+    code: new CellValues(encoding, typeOf),
+    // A terminal with a `|` would blur the duplicate matcher's (terminal, batch, trace) key.
+    text: { name: text(), terminal: text((t) => (t.includes('|') ? null : t)), mcc: text() },
+    cardKind: new CellValues(encoding, (t) => (t === INVALID ? 'unknown' : cardKindFromText(t))),
+    approved: new CellValues(encoding, (t) => t !== INVALID && approvedStatus(t ?? '')),
+  };
+}
+
+/** Per line: the cells' start and end offsets. */
+const MAX_CELLS = 256;
+
+/** One merchant's screened records, added up as the full path adds them. */
+class MerchantMonth {
+  acquirerCount = 0;
+  posCount = 0;
+  private readonly acquirerSums = { amountMinor: 0, feeMinor: 0, netMinor: 0 };
+  private posAmountMinor = 0;
+  private readonly daily = new Map<string, DailyTotals>();
+  /** Acquirer references, each with its amount; -1 once a POS sale took it. */
+  private readonly references = new Map<number | string, number>();
+  /** (terminal, batch, trace) keys seen, by terminal. */
+  private readonly traces = new Map<string, Map<number | string, Set<number | string>>>();
+  private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
+  private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
+  private readonly bounds = new Int32Array(2 * MAX_CELLS);
+
+  constructor(
+    private readonly contract: MerchantContract,
+    private readonly key: string,
+    private readonly times: LocalTimes,
+    private readonly currency: string,
+  ) {}
+
+  acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
+    if (f.cells > MAX_CELLS) return undefined;
+    const { map, bounds: b } = { map: f.map, bounds: this.bounds };
+    const at = (column: number | undefined): number => (column === undefined ? -1 : 2 * column);
+    const fee = at(map.fee);
+    const net = at(map.net);
+    const settle = at(map.settleDate);
+    const kind = at(map.cardKind);
+    const name = at(map.merchantName);
+    const terminalAt = at(map.terminalId);
+    const mccAt = at(map.mcc);
+    const batch = at(map.batch);
+    const trace = at(map.trace);
+    const reference = at(map.reference);
+    if (reference < 0) return undefined;
+    const sums = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
+    const span = new Span();
+    for (let i = 0; i < kl.lines.length; i++) {
+      const buf = chunks[kl.chunkOf[i]!]!;
+      const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
+      if (date === null) return undefined;
+      const amount = plainAmount(buf, b[2 * map.amount!]!, b[2 * map.amount! + 1]!);
+      const feeMinor = fee < 0 || b[fee] === b[fee + 1] ? 0 : plainAmount(buf, b[fee]!, b[fee + 1]!);
+      const netMinor = net < 0 || b[net] === b[net + 1] ? amount - feeMinor : plainAmount(buf, b[net]!, b[net + 1]!);
+      if (amount < 0 || feeMinor < 0 || netMinor < 0) return undefined;
+      if (settle >= 0 && b[settle] !== b[settle + 1] && this.times.date(buf, b[settle]!, b[settle + 1]!) === null) return undefined;
+      const cardKind: CardKind = kind < 0 ? 'unknown' : f.cardKind.get(buf, b[kind]!, b[kind + 1]!);
+      const merchantName = name < 0 ? undefined : f.text.name.get(buf, b[name]!, b[name + 1]!);
+      const terminal = terminalAt < 0 ? undefined : f.text.terminal.get(buf, b[terminalAt]!, b[terminalAt + 1]!);
+      const mcc = mccAt < 0 ? undefined : f.text.mcc.get(buf, b[mccAt]!, b[mccAt + 1]!);
+      if (merchantName === null || terminal === null || mcc === null) return undefined;
+      if (mcc !== undefined && this.contract.mcc && mcc.trim() !== this.contract.mcc) return undefined;
+
+      const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
+      if (ref === undefined || this.references.has(ref)) return undefined;
+      this.references.set(ref, amount);
+      if (terminal !== undefined && batch >= 0 && trace >= 0 && b[batch] !== b[batch + 1] && b[trace] !== b[trace + 1]) {
+        const batchKey = keyOf(buf, b[batch]!, b[batch + 1]!);
+        const traceKey = keyOf(buf, b[trace]!, b[trace + 1]!);
+        if (batchKey === undefined || traceKey === undefined || !this.firstTrace(terminal, batchKey, traceKey)) return undefined;
+      }
+      const row = this.pricingRow(cardKind, date);
+      if (row && feeMinor > feeByRow(this.contract, row, amount).expectedMinor) return undefined;
+
+      sums.count++;
+      sums.amountMinor += amount;
+      sums.feeMinor += feeMinor;
+      sums.netMinor += netMinor;
+      const day = this.daily.get(date);
+      if (day) {
+        day.count++;
+        day.amountMinor += amount;
+        day.feeMinor += feeMinor;
+      } else this.daily.set(date, { date, count: 1, amountMinor: amount, feeMinor });
+      if (terminal !== undefined) this.identify(terminal, merchantName, mcc);
+      span.add(kl.lines[i]!, date);
+    }
+    this.acquirerCount += sums.count;
+    this.acquirerSums.amountMinor += sums.amountMinor;
+    this.acquirerSums.feeMinor += sums.feeMinor;
+    this.acquirerSums.netMinor += sums.netMinor;
+    return this.part(f, kl, span, { ...sums, currency: this.currency }, { count: sums.count, gross: sums.amountMinor });
+  }
+
+  pos(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
+    if (f.cells > MAX_CELLS) return undefined;
+    const { map, bounds: b } = { map: f.map, bounds: this.bounds };
+    const status = map.status === undefined ? -1 : 2 * map.status;
+    const reference = map.reference === undefined ? -1 : 2 * map.reference;
+    if (reference < 0) return undefined;
+    let count = 0;
+    let amountMinor = 0;
+    const span = new Span();
+    for (let i = 0; i < kl.lines.length; i++) {
+      const buf = chunks[kl.chunkOf[i]!]!;
+      const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
+      if (date === null) return undefined;
+      const amount = plainAmount(buf, b[2 * map.amount!]!, b[2 * map.amount! + 1]!);
+      if (amount < 0) return undefined;
+      if (status >= 0 && !f.approved.get(buf, b[status]!, b[status + 1]!)) return undefined;
+      // The acquirer sale of the same reference, not yet taken, for the same amount.
+      const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
+      if (ref === undefined || this.references.get(ref) !== amount) return undefined;
+      this.references.set(ref, -1);
+      count++;
+      amountMinor += amount;
+      span.add(kl.lines[i]!, date);
+    }
+    this.posCount += count;
+    this.posAmountMinor += amountMinor;
+    return this.part(f, kl, span, { count, amountMinor, feeMinor: 0, netMinor: 0, currency: this.currency }, { count, gross: 0 });
+  }
+
+  /**
+   * What acquirer and POS lines share: the cells cut, the merchant (this one), the type (a sale)
+   * and the transaction's local date, as MappedRow.time reads it; null when the line is not one
+   * the screen reads.
+   */
+  private common(f: ScreenFile, buf: Buffer, start: number, end: number): string | null {
+    const b = this.bounds;
+    const { map } = f;
+    if (!cutLine(buf, start, end, f.delimiter, f.cells, b)) return null;
+    if (f.merchant.get(buf, b[2 * map.merchantId!]!, b[2 * map.merchantId! + 1]!) !== this.key) return null;
+    for (const c of f.mustBeEmpty) if (b[2 * c] !== b[2 * c + 1]) return null;
+    // text('txnType') ?? text('txnCode') ?? '消费'
+    let type: TxnType | 'empty' | null = map.txnType === undefined ? 'empty' : f.type.get(buf, b[2 * map.txnType]!, b[2 * map.txnType + 1]!);
+    if (type === 'empty' && map.txnCode !== undefined) type = f.code.get(buf, b[2 * map.txnCode]!, b[2 * map.txnCode + 1]!);
+    if (type !== 'sale' && type !== 'empty') return null;
+    // One date-time cell opening with a year, or a date cell and a time cell (the time-only cell
+    // may be the one the header calls the transaction time).
+    const whole = map.txnTime === undefined ? -1 : 2 * map.txnTime;
+    if (whole >= 0 && b[whole] !== b[whole + 1]) {
+      if (opensWithYear(buf, b[whole]!, b[whole + 1]!)) return this.times.dateTime(buf, b[whole]!, b[whole + 1]!);
+      // Padding would hide a year from the bytes that the parser's trimmed text shows.
+      const first = buf[b[whole]!]!;
+      if (first < 0x30 || first > 0x39) return null;
+    }
+    if (map.txnDate === undefined) return null;
+    const date = this.times.date(buf, b[2 * map.txnDate]!, b[2 * map.txnDate + 1]!);
+    if (date === null) return null;
+    const clockCell = map.txnClock !== undefined && b[2 * map.txnClock] !== b[2 * map.txnClock + 1] ? 2 * map.txnClock : whole;
+    if (clockCell < 0 || !this.times.time(date, buf, b[clockCell]!, b[clockCell + 1]!)) return null;
+    return date;
+  }
+
+  private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
+    let byBatch = this.traces.get(terminal);
+    if (!byBatch) this.traces.set(terminal, (byBatch = new Map()));
+    let seen = byBatch.get(batch);
+    if (!seen) byBatch.set(batch, (seen = new Set()));
+    if (seen.has(trace)) return false;
+    seen.add(trace);
+    return true;
+  }
+
+  private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
+    let byDate = this.pricing.get(cardKind);
+    if (!byDate) this.pricing.set(cardKind, (byDate = new Map()));
+    let row = byDate.get(date);
+    if (row === undefined) {
+      row = pricingFor(this.contract, cardKind, date) ?? null;
+      byDate.set(date, row);
+    }
+    return row;
+  }
+
+  /** As the stage-2 task lists a terminal's identities: merchant, name and MCC, in the order met. */
+  private identify(terminal: string, name: string | undefined, mcc: string | undefined): void {
+    let t = this.identities.get(terminal);
+    if (!t) this.identities.set(terminal, (t = { identities: new Set(), name: undefined, mcc: undefined }));
+    else if (t.identities.size > 0 && t.name === name && t.mcc === mcc) return;
+    t.name = name;
+    t.mcc = mcc;
+    t.identities.add(`${this.contract.id}\u0001${name ?? ''}\u0001${mcc ?? ''}`);
+  }
+
+  /** The file's part for the merchant's lines: the file's own figures plus its records'. */
+  private part(f: ScreenFile, kl: KeyLines, span: Span, totals: Omit<SourceTotals, 'file' | 'role' | 'format' | 'creditMinor' | 'debitMinor'>, add: { count: number; gross: number }): FilePart {
+    const { empty } = f;
+    const n = kl.lines.length;
+    const known = FOOTER_CHECKS[f.file.format] ?? {};
+    return {
+      ...empty,
+      lines: n,
+      records: n,
+      blank: 0,
+      rejects: [],
+      checks: empty.checks.map((c) => ({ ...c, computed: c.computed + (known[c.name] === 'count' ? add.count : add.gross) })),
+      info: { ...empty.info, units: empty.info.units + n },
+      totals: { ...empty.totals, ...totals },
+      firstLine: span.firstLine,
+      lastLine: span.lastLine,
+      merchantIds: [this.key],
+      minDate: span.minDate,
+      maxDate: span.maxDate,
+    };
+  }
+
+  totals(): MerchantTotals {
+    return {
+      merchantId: this.contract.id,
+      name: this.contract.name,
+      currency: this.currency,
+      acquirers: ['acquirer-csv'],
+      acquirer: { count: this.acquirerCount, ...this.acquirerSums },
+      bank: { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 },
+      pos: { count: this.posCount, amountMinor: this.posAmountMinor },
+      daily: [...this.daily.values()].sort((a, b) => a.date.localeCompare(b.date)),
+      findings: 0,
+      atStakeMinor: 0,
+    };
+  }
+
+  terminals(): Screened['terminals'] {
+    return [...this.identities].map(([terminal, t]) => ({ terminal, identities: [...t.identities] }));
+  }
+}
+
+/** The first and last line and date of a file's screened records. */
+class Span {
+  firstLine = Number.MAX_SAFE_INTEGER;
+  lastLine = 0;
+  minDate = '';
+  maxDate = '';
+
+  add(line: number, date: string): void {
+    if (line < this.firstLine) this.firstLine = line;
+    if (line > this.lastLine) this.lastLine = line;
+    if (this.minDate === '' || date < this.minDate) this.minDate = date;
+    if (date > this.maxDate) this.maxDate = date;
+  }
+}
+
+/** Whether a cell opens with four digits, as MappedRow's opensWithYear asks of its text. */
+function opensWithYear(buf: Buffer, start: number, end: number): boolean {
+  if (end - start < 4) return false;
+  for (let i = start; i < start + 4; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return false;
+  return true;
+}

@@ -1,0 +1,200 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateMonth, type GeneratedMonth } from '../../bench/generate.js';
+import { parseContract, type ContractConfig } from '../../src/model/contract.js';
+import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
+import { ruleById } from '../../src/rules/index.js';
+import { rateHistoryOf, type RateMonth } from '../../src/rules/types.js';
+import { withEnv } from '../_env.js';
+
+/**
+ * The bulk path's screen (src/pipeline/bulk/screen.ts) clears merchants without parsing them; it
+ * must never change a result. Every run here is made twice on the bulk path, with the screen and
+ * without (`SETTLE_AUDIT_SCREEN=off`), and must give the same findings, rejects and summary.
+ * Each month also says how many merchants the screen cleared: all of a clean month's, and none
+ * whose month a change made into something it cannot prove quiet.
+ */
+
+const BULK = { SETTLE_AUDIT_BULK_MIN_BYTES: '0', SETTLE_AUDIT_WORKERS: '2' };
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'settle-audit-screen-'));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** What a user gets from a run, durations left out (they differ run to run). */
+function comparable(r: AuditResult) {
+  const { durationsMs: _durations, ...summary } = r.summary;
+  return { findings: r.findings, rejects: r.rejects, summary, unreadable: r.unreadable };
+}
+
+interface Month {
+  config: ContractConfig;
+  files: string[];
+  asOf: string;
+  history?: RateMonth[];
+}
+
+const audit = (screen: 'on' | 'off', m: Month) =>
+  withEnv({ ...BULK, SETTLE_AUDIT_SCREEN: screen }, () =>
+    runAudit({ config: m.config, files: m.files, asOf: m.asOf, warn: () => undefined, ...(m.history ? { history: rateHistoryOf(m.history) } : {}) }),
+  );
+
+/** Audits a month with the screen and without; both results, once they are checked equal. */
+async function both(m: Month): Promise<{ on: AuditResult; off: AuditResult }> {
+  const [on, off] = [await audit('on', m), await audit('off', m)];
+  expect(comparable(on)).toEqual(comparable(off));
+  expect(off.screened?.merchants).toBe(0);
+  return { on, off };
+}
+
+async function month(name: string, rows: number, merchants: number, anomalies: number): Promise<{ generated: GeneratedMonth; month: Month }> {
+  const generated = generateMonth(path.join(work, name), { rows, merchants, anomalies });
+  const config = parseContract(await readFile(generated.configFile, 'utf8'), generated.configFile);
+  return { generated, month: { config, files: [generated.acquirerFile, generated.posFile], asOf: generated.asOf } };
+}
+
+describe('the screen on a generated month with anomalies of every planted kind', () => {
+  it('gives what parsing every merchant gives, and clears every merchant without one', async () => {
+    const { generated, month: m } = await month('planted', 20_000, 40, 2);
+    const { on } = await both(m);
+    for (const [rule, n] of Object.entries(generated.planted)) expect(on.summary.counts.byRule[rule], rule).toBe(n);
+    // Merchants with a finding of a merchant rule, or a line the parser rejects, cannot be cleared;
+    // every other merchant is (a terminal's identity drift is a run rule's, from figures the screen gives).
+    const touched = new Set([...on.findings.filter((f) => ruleById(f.rule)?.scope === 'merchant').map((f) => f.merchantId), ...on.rejects.map((r) => r.raw.split(',')[0])]);
+    expect(on.screened?.of).toBe(40);
+    expect(on.screened?.merchants).toBe(40 - [...touched].filter((id) => m.config.merchants.some((c) => c.id === id)).length);
+    expect(on.screened?.merchants).toBeGreaterThan(25);
+  });
+});
+
+/** A generated month's two files as lines of text, to change and write back as GBK. */
+interface Text {
+  acquirer: string[];
+  pos: string[];
+  /** The generator ends lines with CRLF. */
+  eol: string;
+  config: ContractConfig;
+  history?: RateMonth[];
+}
+
+/** The merchant of the first acquirer record: the one every change below is made to. */
+const TARGET = 1;
+const cells = (line: string) => line.split(',');
+const posOf = (t: Text, acquirerLine: number) => t.pos.findIndex((l) => cells(l)[8] === cells(t.acquirer[acquirerLine]!)[12]);
+function setCell(lines: string[], at: number, cell: number, value: string) {
+  const c = cells(lines[at]!);
+  c[cell] = value;
+  lines[at] = c.join(',');
+}
+const yuan = (minor: number) => (minor / 100).toFixed(2);
+const fen = (text: string) => Math.round(Number(text) * 100);
+
+/**
+ * Changes to the target merchant's month, and whether the screen may still clear it ('clean') or
+ * must leave it to the parser ('parsed'). Acquirer cells: 0 merchant, 1 name, 2 terminal, 3 date,
+ * 4 time, 5 settlement date, 6 type, 7 card, 8 card kind, 9 amount, 10 fee, 11 net, 12 reference,
+ * 13 batch, 14 trace, 15 MCC. POS cells: 0 merchant, 1 store, 2 terminal, 3 order, 4 time, 5 type,
+ * 6 payment, 7 amount, 8 reference, 9 trace, 10 last 4, 11 status.
+ */
+const CHANGES: [string, 'clean' | 'parsed', (t: Text) => void][] = [
+  ['nothing changed', 'clean', () => undefined],
+  ['a fee 1 fen under the contract', 'clean', (t) => setCell(t.acquirer, TARGET, 10, yuan(fen(cells(t.acquirer[TARGET]!)[10]!) - 1))],
+  ['a fee 1 fen over the contract (within the tolerance)', 'parsed', (t) => setCell(t.acquirer, TARGET, 10, yuan(fen(cells(t.acquirer[TARGET]!)[10]!) + 1))],
+  ['a fee 5 fen over the contract', 'parsed', (t) => setCell(t.acquirer, TARGET, 10, yuan(fen(cells(t.acquirer[TARGET]!)[10]!) + 5))],
+  [
+    'a 3 元 add-on on every sale',
+    'parsed',
+    (t) => {
+      const id = cells(t.acquirer[TARGET]!)[0];
+      t.acquirer.forEach((l, i) => {
+        if (i > 0 && cells(l)[0] === id) setCell(t.acquirer, i, 10, yuan(fen(cells(l)[10]!) + 300));
+      });
+    },
+  ],
+  ['another MCC on one record', 'parsed', (t) => setCell(t.acquirer, TARGET, 15, '8062')],
+  ['an acquirer record twice', 'parsed', (t) => t.acquirer.splice(TARGET + 1, 0, t.acquirer[TARGET]!)],
+  [
+    'the same terminal, batch and trace under another reference',
+    'parsed',
+    (t) => {
+      const copy = cells(t.acquirer[TARGET]!);
+      const posCopy = cells(t.pos[posOf(t, TARGET)]!);
+      copy[12] = posCopy[8] = '269999999999';
+      t.acquirer.splice(TARGET + 1, 0, copy.join(','));
+      t.pos.splice(1, 0, posCopy.join(','));
+    },
+  ],
+  ['a POS sale missing', 'parsed', (t) => t.pos.splice(posOf(t, TARGET), 1)],
+  ['an acquirer sale missing', 'parsed', (t) => t.acquirer.splice(TARGET, 1)],
+  ['a POS sale for less', 'parsed', (t) => setCell(t.pos, posOf(t, TARGET), 7, yuan(fen(cells(t.pos[posOf(t, TARGET)]!)[7]!) - 100))],
+  ['a declined POS sale', 'parsed', (t) => setCell(t.pos, posOf(t, TARGET), 11, '失败')],
+  ['an acquirer refund', 'parsed', (t) => setCell(t.acquirer, TARGET, 6, '退货')],
+  ['a POS void', 'parsed', (t) => setCell(t.pos, posOf(t, TARGET), 5, '撤销')],
+  ['a date the month does not have', 'parsed', (t) => setCell(t.acquirer, TARGET, 3, '2026-10-32')],
+  ['a time without seconds', 'parsed', (t) => setCell(t.acquirer, TARGET, 4, '08:00')],
+  ['a settlement date that is no date', 'parsed', (t) => setCell(t.acquirer, TARGET, 5, '2026-13-01')],
+  ['a quoted name', 'parsed', (t) => setCell(t.acquirer, TARGET, 1, `"${cells(t.acquirer[TARGET]!)[1]}"`)],
+  ['a padded amount', 'parsed', (t) => setCell(t.pos, posOf(t, TARGET), 7, ` ${cells(t.pos[posOf(t, TARGET)]!)[7]}`)],
+  ['an amount with three decimals', 'parsed', (t) => setCell(t.acquirer, TARGET, 9, `${cells(t.acquirer[TARGET]!)[9]}0`)],
+  ['an empty cell after the last', 'parsed', (t) => (t.acquirer[TARGET] = `${t.acquirer[TARGET]},`)],
+  ['a cell missing', 'parsed', (t) => (t.acquirer[TARGET] = t.acquirer[TARGET]!.replace(/,[^,]*$/, ''))],
+  ['a reference with letters', 'parsed', (t) => setCell(t.acquirer, TARGET, 12, 'A61001000001')],
+  [
+    'the same reference with letters on both sides',
+    'clean',
+    (t) => {
+      setCell(t.pos, posOf(t, TARGET), 8, 'A61001000001');
+      setCell(t.acquirer, TARGET, 12, 'A61001000001');
+    },
+  ],
+  ['a reference with a leading zero on one side', 'parsed', (t) => setCell(t.pos, posOf(t, TARGET), 8, `0${cells(t.pos[posOf(t, TARGET)]!)[8]}`)],
+  ['another name on one record (identity drift)', 'clean', (t) => setCell(t.acquirer, TARGET, 1, '另一家店')],
+  // The sale's POS record is then left without its acquirer record.
+  ['an id the contract does not know', 'parsed', (t) => setCell(t.acquirer, TARGET, 0, '999999999999999')],
+  ['LF line ends', 'clean', (t) => (t.eol = '\n')],
+  ['a CR inside a line', 'parsed', (t) => setCell(t.acquirer, TARGET, 7, '\r')],
+  ['a blank line', 'clean', (t) => t.acquirer.splice(TARGET + 1, 0, '')],
+  [
+    'a rate history for the merchant',
+    'parsed',
+    (t) => {
+      const id = cells(t.acquirer[TARGET]!)[0]!;
+      t.history = ['2026-07', '2026-08', '2026-09'].flatMap((month) => ['debit', 'credit', 'qr'].map((cardKind) => ({ merchantId: id, cardKind, month, amountMinor: 1_000_000, feeMinor: 1_000 })));
+    },
+  ],
+];
+
+describe('a change to one merchant’s month', () => {
+  let clean: { generated: GeneratedMonth; month: Month };
+  let text: Text;
+
+  beforeAll(async () => {
+    clean = await month('clean', 3_000, 4, 0);
+    const read = async (file: string) => iconv.decode(await readFile(file), 'gbk').split('\r\n').filter((l, i, all) => i < all.length - 1 || l !== '');
+    text = { acquirer: await read(clean.generated.acquirerFile), pos: await read(clean.generated.posFile), eol: '\r\n', config: clean.month.config };
+  });
+
+  it.each(CHANGES)('%s: the same result with the screen and without', async (name, expected, change) => {
+    const t: Text = { ...text, acquirer: [...text.acquirer], pos: [...text.pos] };
+    change(t);
+    const dir = path.join(work, `change-${CHANGES.findIndex(([n]) => n === name)}`);
+    const acquirerFile = path.join(dir, 'acquirer_202610.csv');
+    const posFile = path.join(dir, 'pos_202610.csv');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await writeFile(acquirerFile, iconv.encode(`${t.acquirer.join(t.eol)}${t.eol}`, 'gbk'));
+    await writeFile(posFile, iconv.encode(`${t.pos.join(t.eol)}${t.eol}`, 'gbk'));
+    const { on } = await both({ config: t.config, files: [acquirerFile, posFile], asOf: clean.month.asOf, ...(t.history ? { history: t.history } : {}) });
+    expect(on.screened?.of).toBe(4);
+    expect(on.screened?.merchants).toBe(expected === 'clean' ? 4 : 3);
+  });
+});
