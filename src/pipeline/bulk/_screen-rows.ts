@@ -18,7 +18,6 @@ import { decodeLine } from './_lines.js';
  */
 
 const QUOTE = 0x22;
-const CR = 0x0d;
 const BACKTICK = 0x60;
 const EQUALS = 0x3d;
 const PIPE = 0x7c;
@@ -76,12 +75,11 @@ function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean 
 
 /**
  * The cell boundaries of a line, `cells` of them, into `bounds` (start, end pairs); false when the
- * line has another number of cells, a quote or a CR inside (a CR ending the line is dropped, as the
- * parser's line reader drops it), or opens with anything but a letter or a digit (a footer, a blank
- * or a padded line: the parser's own rules decide those).
+ * line has another number of cells or a quote, or opens with anything but a letter or a digit (a
+ * footer, a blank or a padded line: the parser's own rules decide those). The line holds no CR:
+ * stage 1 ends a line at any CR, as the parser's line reader does (_lines.ts, LineWalker).
  */
 export function cutLine(buf: Buffer, start: number, end: number, delimiter: number, cells: number, bounds: Int32Array): boolean {
-  if (end > start && buf[end - 1] === CR) end--;
   if (end <= start) return false;
   const first = buf[start]!;
   if (!((first >= 0x30 && first <= 0x39) || (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return false;
@@ -95,7 +93,7 @@ export function cutLine(buf: Buffer, start: number, end: number, delimiter: numb
       bounds[2 * cell + 1] = i;
       cell++;
       cellStart = i + 1;
-    } else if (b === QUOTE || b === CR) return false;
+    } else if (b === QUOTE) return false;
   }
   if (cell !== cells - 1) return false;
   bounds[2 * cell] = cellStart;
@@ -121,7 +119,7 @@ function plainAscii(buf: Buffer, start: number, end: number): boolean {
 
 /**
  * An amount in minor units as parseAmount reads a plain decimal (`digits[.d[d]]`, at most 15
- * digits, no sign), or -1 for any other cell (an empty one included).
+ * digits, no sign, an exact integer of fen), or -1 for any other cell (an empty one included).
  */
 export function plainAmount(buf: Buffer, start: number, end: number): number {
   let minor = 0;
@@ -138,7 +136,7 @@ export function plainAmount(buf: Buffer, start: number, end: number): number {
   }
   if (digits === 0 || digits > 15 || decimals > 2) return -1;
   for (let d = decimals < 0 ? 0 : decimals; d < 2; d++) minor *= 10;
-  return minor;
+  return minor > Number.MAX_SAFE_INTEGER ? -1 : minor;
 }
 
 /**
@@ -167,6 +165,28 @@ export function keyOf(buf: Buffer, start: number, end: number): number | string 
 const UNKNOWN = 0;
 const KEPT = 1;
 const MOVED = 2;
+
+/**
+ * One key for a (batch, trace) pair, from their keys ({@link keyOf}): a number when both are
+ * numbers of up to 7 digits (the usual 6-digit batch and trace numbers), their texts joined
+ * otherwise. Distinct pairs keep distinct keys.
+ */
+export function pairKey(batch: number | string, trace: number | string): number | string {
+  if (typeof batch === 'number' && typeof trace === 'number' && batch < 8e14 && trace < 8e14) {
+    // length × 1e14 + value, with length ≤ 7: below 8e7 once divided back to length × 1e7 + value.
+    const b = Math.floor(batch / 1e14) * 1e7 + (batch % 1e14);
+    const t = Math.floor(trace / 1e14) * 1e7 + (trace % 1e14);
+    return b * 8e7 + t;
+  }
+  return `${textOfKey(batch)}|${textOfKey(trace)}`;
+}
+
+/** The cell text a key stands for: no `|` in it (keyOf), so two joined with one stay apart. */
+function textOfKey(key: number | string): string {
+  if (typeof key === 'string') return key;
+  const length = Math.floor(key / 1e14);
+  return String(key % 1e14).padStart(length, '0');
+}
 
 /** Two digits at `at`, or -1. */
 function two(buf: Buffer, at: number): number {

@@ -9,7 +9,7 @@ import { feeByRow } from '../../rules/_shared.js';
 import { RULES } from '../../rules/index.js';
 import type { BulkContext } from './_context.js';
 import type { KeyLines } from './_chunks.js';
-import { CellValues, INVALID, LocalTimes, cutLine, keyOf, plainAmount, type ColumnMap } from './_screen-rows.js';
+import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, type ColumnMap } from './_screen-rows.js';
 import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
 
 /**
@@ -94,7 +94,6 @@ interface ScreenFile {
   empty: FilePart;
   /** Columns that must be empty (currency, itemised fees, payer), when the file has them. */
   mustBeEmpty: number[];
-  merchant: CellValues<string | null>;
   type: CellValues<TxnType | 'empty' | null>;
   code: CellValues<TxnType | 'empty' | null>;
   text: { name: CellValues<string | undefined | null>; terminal: CellValues<string | undefined | null>; mcc: CellValues<string | undefined | null> };
@@ -192,7 +191,6 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
     delimiter: file.delimiter.charCodeAt(0),
     empty,
     mustBeEmpty: (['currency', 'issuerFee', 'networkFee', 'payerName'] as const).flatMap((f) => (map[f] === undefined ? [] : [map[f]])),
-    merchant: new CellValues(encoding, (t) => (t === undefined || t === INVALID ? null : ctx.keyOf(t))),
     type: new CellValues(encoding, typeOf),
     code: new CellValues(encoding, typeOf),
     // A terminal with a `|` would blur the duplicate matcher's (terminal, batch, trace) key.
@@ -214,8 +212,8 @@ class MerchantMonth {
   private readonly daily = new Map<string, DailyTotals>();
   /** Acquirer references, each with its amount; -1 once a POS sale took it. */
   private readonly references = new Map<number | string, number>();
-  /** (terminal, batch, trace) keys seen, by terminal. */
-  private readonly traces = new Map<string, Map<number | string, Set<number | string>>>();
+  /** (batch, trace) keys seen, by terminal. */
+  private readonly traces = new Map<string, Set<number | string>>();
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
   private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
   private readonly bounds = new Int32Array(2 * MAX_CELLS);
@@ -329,7 +327,8 @@ class MerchantMonth {
     const b = this.bounds;
     const { map } = f;
     if (!cutLine(buf, start, end, f.delimiter, f.cells, b)) return null;
-    if (f.merchant.get(buf, b[2 * map.merchantId!]!, b[2 * map.merchantId! + 1]!) !== this.key) return null;
+    // The merchant cell needs no reading: stage 1 put the line under this key by that cell, read
+    // as the parser reads it (_lines.ts, merchantCell).
     for (const c of f.mustBeEmpty) if (b[2 * c] !== b[2 * c + 1]) return null;
     // text('txnType') ?? text('txnCode') ?? '消费'
     let type: TxnType | 'empty' | null = map.txnType === undefined ? 'empty' : f.type.get(buf, b[2 * map.txnType]!, b[2 * map.txnType + 1]!);
@@ -353,12 +352,11 @@ class MerchantMonth {
   }
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
-    let byBatch = this.traces.get(terminal);
-    if (!byBatch) this.traces.set(terminal, (byBatch = new Map()));
-    let seen = byBatch.get(batch);
-    if (!seen) byBatch.set(batch, (seen = new Set()));
-    if (seen.has(trace)) return false;
-    seen.add(trace);
+    let seen = this.traces.get(terminal);
+    if (!seen) this.traces.set(terminal, (seen = new Set()));
+    const key = pairKey(batch, trace);
+    if (seen.has(key)) return false;
+    seen.add(key);
     return true;
   }
 
