@@ -492,7 +492,7 @@ function bankFile(m: MerchantProfile, acq: AcqRow[], plan: BankPlan, last: strin
   return { bytes: icbcStatement(m, rows), expected };
 }
 
-interface BankRow {
+export interface BankRow {
   date: string;
   summary: string;
   income: number;
@@ -558,7 +558,7 @@ function posFile(m: MerchantProfile, rows: PosRow[], withBadRow: boolean): Uint8
 }
 
 /** An ICBC 明细查询 export (the public sample's v2 layout), UTF-8, with its 人民币合计 footer. */
-function icbcStatement(m: MerchantProfile, rows: BankRow[]): Uint8Array {
+export function icbcStatement(m: { account: string; name: string }, rows: readonly BankRow[]): Uint8Array {
   const lines = [
     '明细查询文件下载',
     '',

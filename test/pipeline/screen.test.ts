@@ -4,6 +4,8 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMonth, type GeneratedMonth } from '../../bench/generate.js';
+import { ACQUIRER_NAME, icbcStatement, type BankRow } from '../../samples/generator.js';
+import { chinaCalendar, dueDate } from '../../src/model/calendar.js';
 import { parseContract, type ContractConfig } from '../../src/model/contract.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
 import { ruleById } from '../../src/rules/index.js';
@@ -15,7 +17,8 @@ import { withEnv } from '../_env.js';
  * must never change a result. Every run here is made twice on the bulk path, with the screen and
  * without (`SETTLE_AUDIT_SCREEN=off`), and must give the same findings, rejects and summary.
  * Each month also says how many merchants the screen cleared: all of a clean month's, and none
- * whose month a change made into something it cannot prove quiet.
+ * whose month a change made into something it cannot prove quiet. With bank statements, the bank
+ * rules run on what the screen adds up, and a merchant they find anything about is parsed.
  */
 
 const BULK = { SETTLE_AUDIT_BULK_MIN_BYTES: '0', SETTLE_AUDIT_WORKERS: '2' };
@@ -196,5 +199,71 @@ describe('a change to one merchant’s month', () => {
     const { on } = await both({ config: t.config, files: [acquirerFile, posFile], asOf: clean.month.asOf, ...(t.history ? { history: t.history } : {}) });
     expect(on.screened?.of).toBe(4);
     expect(on.screened?.merchants).toBe(expected === 'clean' ? 4 : 3);
+  });
+});
+
+/**
+ * Changes to the target merchant's bank statement. Each merchant's statement credits the net of
+ * each settlement day on its due date (T+1, business days), paid by the acquirer; the month's last
+ * days may fall due after the statement ends. 'clean': the screen may still clear the merchant.
+ */
+const STATEMENT_CHANGES: [string, 'clean' | 'parsed', (rows: BankRow[], all: Map<string, BankRow[]>) => void][] = [
+  ['every day credited', 'clean', () => undefined],
+  [
+    'every statement ending with the month (the last days open)',
+    'clean',
+    (_rows, all) => {
+      for (const [id, rows] of all) all.set(id, rows.filter((r) => r.date <= '2026-10-31'));
+    },
+  ],
+  ['no statement for the merchant (every day open)', 'clean', (rows) => rows.splice(0)],
+  ['a credit short by 1 元', 'parsed', (rows) => (rows[3]!.income -= 100)],
+  ['a credit three business days late', 'parsed', (rows) => (rows[3]!.date = chinaCalendar.addBusinessDays(rows[3]!.date, 3))],
+  ['a credit paid by someone else', 'parsed', (rows) => (rows[3]!.payer = '某某信息技术有限公司')],
+  ['a credit missing', 'parsed', (rows) => rows.splice(3, 1)],
+  ['a POS service fee taken from the account', 'parsed', (rows) => rows.push({ date: '2026-10-15', summary: 'POS机具服务费', income: 0, expense: 9900, payer: ACQUIRER_NAME })],
+];
+
+describe('a change to one merchant’s bank statement', () => {
+  let clean: { generated: GeneratedMonth; month: Month };
+  let statements: Map<string, BankRow[]>;
+  let target: string;
+
+  beforeAll(async () => {
+    clean = await month('clean-with-bank', 3_000, 4, 0);
+    const lines = iconv.decode(await readFile(clean.generated.acquirerFile), 'gbk').split('\r\n').slice(1);
+    target = cells(lines[0]!)[0]!;
+    statements = new Map();
+    for (const m of clean.month.config.merchants) {
+      const byDue = new Map<string, number>();
+      for (const line of lines) {
+        const c = cells(line);
+        if (c[0] !== m.id) continue;
+        const due = dueDate(c[5]!, m.settlement.cycle, chinaCalendar);
+        byDue.set(due, (byDue.get(due) ?? 0) + fen(c[11]!));
+      }
+      statements.set(m.id, [...byDue].sort().map(([date, net]) => ({ date, summary: '银联入账', income: net, expense: 0, payer: ACQUIRER_NAME })));
+    }
+  });
+
+  it.each(STATEMENT_CHANGES)('%s: the same result with the screen and without', async (name, expected, change) => {
+    const all = new Map([...statements].map(([id, rows]) => [id, rows.map((r) => ({ ...r }))]));
+    change(all.get(target)!, all);
+    const dir = path.join(work, `statement-${STATEMENT_CHANGES.findIndex(([n]) => n === name)}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const files = [...clean.month.files];
+    for (const m of clean.month.config.merchants) {
+      const rows = all.get(m.id)!;
+      if (rows.length === 0) continue;
+      const file = path.join(dir, `icbc_${m.account!.number}_202610.csv`);
+      await writeFile(file, icbcStatement({ account: m.account!.number, name: m.account!.name }, rows));
+      files.push(file);
+    }
+    const { on } = await both({ ...clean.month, files });
+    expect(on.summary.roles).toContain('bank');
+    expect(on.screened?.of).toBe(4);
+    expect(on.screened?.merchants).toBe(expected === 'clean' ? 4 : 3);
+    if (name.includes('open')) expect(on.summary.openItems.some((o) => o.kind === 'settlement-awaiting-credit' && o.evidence.length > 0)).toBe(true);
   });
 });

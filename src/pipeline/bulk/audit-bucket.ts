@@ -115,7 +115,10 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   const stateful = task.mode === 'audit' ? task.stateful : undefined;
   const days = stateful ? new CarriedDaysReader(stateful.daysFrom) : undefined;
   const spill = stateful?.spillDir !== undefined ? new RecordSpill(stateful.spillDir, task.bucket) : undefined;
-  const screen = Screen.of(task, ctx, (file) => parseFileAlone(file, ctx));
+  const screen = Screen.of(task, ctx, {
+    fileAlone: (file) => parseFileAlone(file, ctx),
+    acquirerRecords: (file, lines) => parseLines(file, lines, chunks, ctx).records.acquirer,
+  });
   try {
     for (const key of keys) {
       t = performance.now();
@@ -127,6 +130,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
         result.rows += screened.rows;
         result.screened++;
         result.totals.push({ merchant, totals: screened.totals });
+        for (const { rule, item } of screened.open) result.open.push({ rule, merchant, item });
         for (const { terminal, identities } of screened.terminals) result.terminals.push({ key, terminal, identities });
         continue;
       }

@@ -1,5 +1,9 @@
+import { chinaCalendar, dueDate } from '../../model/calendar.js';
 import { pricingFor, type MerchantContract, type PricingRow } from '../../model/contract.js';
-import type { CardKind, Role, TxnType } from '../../model/records.js';
+import type { AcquirerTxn, BankEntry, CardKind, Role, TxnType } from '../../model/records.js';
+import { matchAcquirerBank, type ExpectedDay } from '../../matching/acquirer-bank.js';
+import { localeOrder } from '../../matching/order.js';
+import type { PosAcquirerMatch } from '../../matching/pos-acquirer.js';
 import type { DailyTotals, MerchantTotals, SourceTotals } from '../../model/summary.js';
 import { CHINAUMS_CODES, cardKindFromText, txnTypeFromText } from '../../model/txn-types.js';
 import { mapHeaders } from '../../parsers/_headers.js';
@@ -7,6 +11,7 @@ import { readTabular } from '../../parsers/_tabular.js';
 import { approvedStatus } from '../../parsers/pos-journal.js';
 import { feeByRow } from '../../rules/_shared.js';
 import { RULES } from '../../rules/index.js';
+import type { MerchantData, OpenItem } from '../../rules/types.js';
 import type { BulkContext } from './_context.js';
 import type { KeyLines } from './_chunks.js';
 import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, type ColumnMap } from './_screen-rows.js';
@@ -39,8 +44,14 @@ import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
  * - no fee is itemised, so fee-above-regulation has nothing to check; no record is an adjustment
  *   and there is no bank input, so unexpected-deduction has nothing either;
  * - every MCC is the contract's (or the contract names none): mcc-mismatch finds nothing.
- * A run whose roles bring in any other merchant rule (the bank rules, or one added later) is not
- * screened: `SCREENED_RULES` lists what the proof covers.
+ *
+ * With bank statements, the rules that read them (`BANK_RULES`, and unexpected-deduction for the
+ * bank's debits) are run for real, on the merchant's settlement days added up by the screen and
+ * its bank entries: no rule of them decides anything from a day's records, which only fill in the
+ * evidence. A merchant they find anything about takes the full path; the open items of the days
+ * not yet credited are kept, with those days' records parsed by the format's parser for their
+ * evidence. A run whose roles bring in any other merchant rule (one added later) is not screened:
+ * `SCREENED_RULES` and `BANK_RULES` list what the proof covers.
  */
 
 /** The merchant rules whose silence the screen proves (above). */
@@ -62,6 +73,21 @@ const SCREENED_RULES: ReadonlySet<string> = new Set([
   'mcc-mismatch',
 ]);
 
+/** The merchant rules that read bank statements: run for real on the screened settlement days. */
+const BANK_RULES: ReadonlySet<string> = new Set(['settlement-not-received', 'settlement-short', 'settlement-late', 'unlicensed-payer', 'unexpected-deduction']);
+
+/** What the bank rules are given of the POS match: nothing, which none of them reads. */
+const NO_POS_MATCH: PosAcquirerMatch = {
+  sales: [],
+  refunds: [],
+  unmatchedPosSales: [],
+  unmatchedAcquirerSales: [],
+  unmatchedPosRefunds: [],
+  unmatchedAcquirerRefunds: [],
+  posCancels: [],
+  acquirerCancels: [],
+};
+
 /** The formats the screen reads: header-mapped exports, whose parsers read one record a line. */
 const SCREENED_FORMATS: Readonly<Record<string, Role>> = { 'acquirer-csv': 'acquirer', 'pos-journal': 'pos' };
 
@@ -79,8 +105,18 @@ const FOOTER_CHECKS: Readonly<Record<string, Readonly<Record<string, 'count' | '
 export interface Screened {
   parts: FilePart[];
   totals: MerchantTotals;
+  /** Open items of the bank rules (settlement days not yet credited), with the rule's index in RULES. */
+  open: { rule: number; item: OpenItem }[];
   terminals: { terminal: string; identities: string[] }[];
   rows: number;
+}
+
+/** What the screen asks of the format's own parser (audit-bucket.ts). */
+export interface ScreenParser {
+  /** The file's own figures with none of its lines: the head and the footers parsed alone. */
+  fileAlone(file: BucketFile): FilePart;
+  /** The acquirer records of some of a file's lines, in their order. */
+  acquirerRecords(file: BucketFile, lines: KeyLines): AcquirerTxn[];
 }
 
 /** A bulk file as the screen reads it: its header map and its columns' values. */
@@ -110,23 +146,23 @@ export class Screen {
     private readonly task: BucketTask,
     private readonly ctx: BulkContext,
     private readonly roles: ReadonlySet<Role>,
-    private readonly parseFileAlone: (file: BucketFile) => FilePart,
+    private readonly parser: ScreenParser,
   ) {
     this.times = new LocalTimes(ctx.parseOptions.timezone);
     this.withHistory = new Set((ctx.history.months ?? []).map((m) => m.merchantId));
   }
 
   /** The screen for a stage-2 task, or undefined where it does not apply (see SCREENED_RULES). */
-  static of(task: BucketTask, ctx: BulkContext, parseFileAlone: (file: BucketFile) => FilePart): Screen | undefined {
+  static of(task: BucketTask, ctx: BulkContext, parser: ScreenParser): Screen | undefined {
     // A stateful run keeps each merchant's open items and rates; identity mode reads records back.
     if (!task.screen || task.mode !== 'audit' || task.stateful) return undefined;
     const roles = new Set(task.roles);
-    if (!roles.has('acquirer') || roles.has('bank')) return undefined;
+    if (!roles.has('acquirer')) return undefined;
     for (const rule of RULES) {
-      if (rule.scope === 'merchant' && rule.needs.every((n) => roles.has(n)) && !SCREENED_RULES.has(rule.id)) return undefined;
+      if (rule.scope === 'merchant' && rule.needs.every((n) => roles.has(n)) && !SCREENED_RULES.has(rule.id) && !BANK_RULES.has(rule.id)) return undefined;
     }
     if (ctx.config.tolerances.rateCreepPpm <= 0) return undefined;
-    return new Screen(task, ctx, roles, parseFileAlone);
+    return new Screen(task, ctx, roles, parser);
   }
 
   /**
@@ -136,7 +172,8 @@ export class Screen {
   merchant(key: string, lines: ReadonlyMap<number, KeyLines> | undefined, chunks: readonly Buffer[], share: SmallShare | undefined): Screened | undefined {
     const contract = this.ctx.index.get(key);
     if (!contract || contract.id !== key || !lines || this.withHistory.has(key)) return undefined;
-    if (share && (share.records.length > 0 || share.statements.length > 0 || (share.carried?.pos.length ?? 0) > 0)) return undefined;
+    // Bank entries and statements of small inputs are the bank rules'; anything else of them is not screened.
+    if (share && (share.records.some((r) => r.role !== 'bank') || (share.carried?.pos.length ?? 0) > 0)) return undefined;
     const files: { file: ScreenFile; lines: KeyLines }[] = [];
     for (const [fileNo, kl] of lines) {
       const file = this.file(fileNo);
@@ -152,14 +189,72 @@ export class Screen {
       parts.push(part);
     }
     if (month.acquirerCount === 0 || (this.roles.has('pos') && month.posCount !== month.acquirerCount)) return undefined;
-    return { parts, totals: month.totals(), terminals: month.terminals(), rows: parts.reduce((n, p) => n + p.lines, 0) };
+    let bank: BankEntry[] = [];
+    let open: Screened['open'] = [];
+    let acquirers = ['acquirer-csv'];
+    if (this.roles.has('bank')) {
+      // In input order, as the full path joins them: by slot, each file's entries in its order.
+      bank = [...(share?.records ?? [])].sort((a, b) => a.slot - b.slot).flatMap((r) => (r.role === 'bank' ? [r.record] : []));
+      const settled = this.settlement(contract, month, bank, share?.statements ?? []);
+      if (!settled) return undefined;
+      ({ open, acquirers } = settled);
+    }
+    return { parts, totals: month.totals(bank, acquirers), open, terminals: month.terminals(), rows: parts.reduce((n, p) => n + p.lines, 0) };
+  }
+
+  /**
+   * The bank rules on a screened merchant: its settlement days (the nets the screen added up by
+   * settlement date) matched with its bank credits, as buildMerchantData matches them. Undefined
+   * when a rule finds anything. The days left unpaid get their records, parsed, for the evidence
+   * of their open items.
+   */
+  private settlement(
+    contract: MerchantContract,
+    month: MerchantMonth,
+    bank: BankEntry[],
+    statements: SmallShare['statements'],
+  ): { open: Screened['open']; acquirers: string[] } | undefined {
+    const days: ExpectedDay[] = [...month.nets]
+      .map(([settleDate, netMinor]) => ({ settleDate, currency: month.currency, netMinor, due: dueDate(settleDate, contract.settlement.cycle, chinaCalendar), records: [] as AcquirerTxn[] }))
+      .sort((x, y) => localeOrder(x.settleDate, y.settleDate));
+    const bankMatch = matchAcquirerBank(days, bank);
+    const unpaid = new Set(bankMatch.unpaidDays.map((d) => d.settleDate));
+    if (unpaid.size > 0) {
+      const records = month.recordsOf(unpaid, this.parser.acquirerRecords);
+      if (!records) return undefined;
+      for (const d of days) d.records = records.get(d.settleDate) ?? [];
+    }
+    let latestBooking: string | undefined;
+    for (const b of bank) if (latestBooking === undefined || b.bookingDate > latestBooking) latestBooking = b.bookingDate;
+    const data: MerchantData = {
+      merchant: contract,
+      acquirer: [],
+      bank,
+      pos: [],
+      posMatch: NO_POS_MATCH,
+      days,
+      bankMatch,
+      statements,
+      coverage: { acquirer: month.lastSettleDate, bank: latestBooking, pos: month.lastPosDate },
+    };
+    const open: Screened['open'] = [];
+    for (const [r, rule] of RULES.entries()) {
+      if (rule.scope !== 'merchant' || !BANK_RULES.has(rule.id) || rule.needs.some((n) => !this.roles.has(n))) continue;
+      const items: OpenItem[] = [];
+      const found = rule.check({ data, config: this.ctx.config, calendar: chinaCalendar, asOf: this.task.asOf, roles: this.roles, history: this.ctx.history, open: items });
+      if (found.length > 0) return undefined;
+      for (const item of items) open.push({ rule: r, item });
+    }
+    // Who settles, as merchantTotalsOf names them: no record names a payer, so the payers of the credits, else the format.
+    const payers = new Set(bankMatch.paid.flatMap((p) => (p.credit.counterpartyName ? [p.credit.counterpartyName] : [])));
+    return { open, acquirers: payers.size > 0 ? [...payers].sort() : ['acquirer-csv'] };
   }
 
   /** A bulk file prepared for the screen once per task, or null when the screen does not read it. */
   private file(fileNo: number): ScreenFile | null {
     let f = this.files.get(fileNo);
     if (f === undefined) {
-      f = prepare(this.task.files[fileNo]!, this.ctx, this.parseFileAlone);
+      f = prepare(this.task.files[fileNo]!, this.ctx, this.parser.fileAlone);
       this.files.set(fileNo, f);
     }
     return f;
@@ -207,6 +302,12 @@ const MAX_CELLS = 256;
 class MerchantMonth {
   acquirerCount = 0;
   posCount = 0;
+  /** The acquirer's net by settlement date, as expectedDays adds it up. */
+  readonly nets = new Map<string, number>();
+  lastSettleDate: string | undefined;
+  lastPosDate: string | undefined;
+  /** Each acquirer file read, with the settlement date of each of its lines. */
+  private readonly settleDates: { file: ScreenFile; lines: KeyLines; dates: string[] }[] = [];
   private readonly acquirerSums = { amountMinor: 0, feeMinor: 0, netMinor: 0 };
   private posAmountMinor = 0;
   private readonly daily = new Map<string, DailyTotals>();
@@ -222,7 +323,7 @@ class MerchantMonth {
     private readonly contract: MerchantContract,
     private readonly key: string,
     private readonly times: LocalTimes,
-    private readonly currency: string,
+    readonly currency: string,
   ) {}
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
@@ -242,6 +343,9 @@ class MerchantMonth {
     if (reference < 0) return undefined;
     const sums = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
     const span = new Span();
+    const dates: string[] = [];
+    let settleDate = '';
+    let dayNet = 0;
     for (let i = 0; i < kl.lines.length; i++) {
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
@@ -250,7 +354,9 @@ class MerchantMonth {
       const feeMinor = fee < 0 || b[fee] === b[fee + 1] ? 0 : plainAmount(buf, b[fee]!, b[fee + 1]!);
       const netMinor = net < 0 || b[net] === b[net + 1] ? amount - feeMinor : plainAmount(buf, b[net]!, b[net + 1]!);
       if (amount < 0 || feeMinor < 0 || netMinor < 0) return undefined;
-      if (settle >= 0 && b[settle] !== b[settle + 1] && this.times.date(buf, b[settle]!, b[settle + 1]!) === null) return undefined;
+      // r.date('settleDate') ?? the transaction's date
+      const settled = settle >= 0 && b[settle] !== b[settle + 1] ? this.times.date(buf, b[settle]!, b[settle + 1]!) : date;
+      if (settled === null) return undefined;
       const cardKind: CardKind = kind < 0 ? 'unknown' : f.cardKind.get(buf, b[kind]!, b[kind + 1]!);
       const merchantName = name < 0 ? undefined : f.text.name.get(buf, b[name]!, b[name + 1]!);
       const terminal = terminalAt < 0 ? undefined : f.text.terminal.get(buf, b[terminalAt]!, b[terminalAt + 1]!);
@@ -273,6 +379,14 @@ class MerchantMonth {
       sums.amountMinor += amount;
       sums.feeMinor += feeMinor;
       sums.netMinor += netMinor;
+      dates.push(settled);
+      // A file lists a day's records together: the day's net is added up until the day changes.
+      if (settled !== settleDate) {
+        if (settleDate !== '') this.nets.set(settleDate, (this.nets.get(settleDate) ?? 0) + dayNet);
+        settleDate = settled;
+        dayNet = 0;
+      }
+      dayNet += netMinor;
       const day = this.daily.get(date);
       if (day) {
         day.count++;
@@ -282,6 +396,9 @@ class MerchantMonth {
       if (terminal !== undefined) this.identify(terminal, merchantName, mcc);
       span.add(kl.lines[i]!, date);
     }
+    if (settleDate !== '') this.nets.set(settleDate, (this.nets.get(settleDate) ?? 0) + dayNet);
+    for (const d of this.nets.keys()) if (this.lastSettleDate === undefined || d > this.lastSettleDate) this.lastSettleDate = d;
+    this.settleDates.push({ file: f, lines: kl, dates });
     this.acquirerCount += sums.count;
     this.acquirerSums.amountMinor += sums.amountMinor;
     this.acquirerSums.feeMinor += sums.feeMinor;
@@ -315,6 +432,7 @@ class MerchantMonth {
     }
     this.posCount += count;
     this.posAmountMinor += amountMinor;
+    if (span.maxDate !== '' && (this.lastPosDate === undefined || span.maxDate > this.lastPosDate)) this.lastPosDate = span.maxDate;
     return this.part(f, kl, span, { count, amountMinor, feeMinor: 0, netMinor: 0, currency: this.currency }, { count, gross: 0 });
   }
 
@@ -403,14 +521,52 @@ class MerchantMonth {
     };
   }
 
-  totals(): MerchantTotals {
+  /**
+   * The parser's records of the lines settled on the given dates, by settlement date, in the
+   * order of the files and their lines; undefined if the parser does not read them all.
+   */
+  recordsOf(dates: ReadonlySet<string>, parse: ScreenParser['acquirerRecords']): Map<string, AcquirerTxn[]> | undefined {
+    const out = new Map<string, AcquirerTxn[]>();
+    for (const { file, lines: kl, dates: settled } of this.settleDates) {
+      const some: KeyLines = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 };
+      for (let i = 0; i < kl.lines.length; i++) {
+        if (!dates.has(settled[i]!)) continue;
+        some.lines.push(kl.lines[i]!);
+        some.chunkOf.push(kl.chunkOf[i]!);
+        some.starts.push(kl.starts[i]!);
+        some.ends.push(kl.ends[i]!);
+        some.bytes += kl.ends[i]! - kl.starts[i]! + 1;
+      }
+      if (some.lines.length === 0) continue;
+      const records = parse(file.file, some);
+      if (records.length !== some.lines.length) return undefined;
+      for (const r of records) {
+        const list = out.get(r.settleDate);
+        if (list) list.push(r);
+        else out.set(r.settleDate, [r]);
+      }
+    }
+    return out;
+  }
+
+  totals(bank: readonly BankEntry[], acquirers: string[]): MerchantTotals {
+    const b = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
+    for (const e of bank) {
+      if (e.direction === 'credit') {
+        b.credits++;
+        b.creditMinor += e.amountMinor;
+      } else {
+        b.debits++;
+        b.debitMinor += e.amountMinor;
+      }
+    }
     return {
       merchantId: this.contract.id,
       name: this.contract.name,
       currency: this.currency,
-      acquirers: ['acquirer-csv'],
+      acquirers,
       acquirer: { count: this.acquirerCount, ...this.acquirerSums },
-      bank: { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 },
+      bank: b,
       pos: { count: this.posCount, amountMinor: this.posAmountMinor },
       daily: [...this.daily.values()].sort((a, b) => a.date.localeCompare(b.date)),
       findings: 0,
