@@ -170,6 +170,16 @@ export class Screen {
    * the acquirer files first: the POS references are looked up among what they settled.
    */
   merchant(key: string, lines: ReadonlyMap<number, KeyLines> | undefined, chunks: readonly Buffer[], share: SmallShare | undefined): Screened | undefined {
+    try {
+      return this.clear(key, lines, chunks, share);
+    } catch {
+      // The screen only ever decides how a result is reached: whatever it fails on, the full
+      // path reads the merchant and reports what is wrong with its lines, or fails as it would.
+      return undefined;
+    }
+  }
+
+  private clear(key: string, lines: ReadonlyMap<number, KeyLines> | undefined, chunks: readonly Buffer[], share: SmallShare | undefined): Screened | undefined {
     const contract = this.ctx.index.get(key);
     if (!contract || contract.id !== key || !lines || this.withHistory.has(key)) return undefined;
     // Bank entries and statements of small inputs are the bank rules'; anything else of them is not screened.
