@@ -305,7 +305,7 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
   };
 }
 
-/** Per line: the cells' start and end offsets. */
+/** The most cells a screened line may have: the line's cells are cut into a buffer of that size. */
 const MAX_CELLS = 256;
 
 /** One merchant's screened records, added up as the full path adds them. */
@@ -338,7 +338,8 @@ class MerchantMonth {
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
     if (f.cells > MAX_CELLS) return undefined;
-    const { map, bounds: b } = { map: f.map, bounds: this.bounds };
+    const map = f.map;
+    const b = this.bounds;
     const at = (column: number | undefined): number => (column === undefined ? -1 : 2 * column);
     const fee = at(map.fee);
     const net = at(map.net);
@@ -418,7 +419,8 @@ class MerchantMonth {
 
   pos(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
     if (f.cells > MAX_CELLS) return undefined;
-    const { map, bounds: b } = { map: f.map, bounds: this.bounds };
+    const map = f.map;
+    const b = this.bounds;
     const status = map.status === undefined ? -1 : 2 * map.status;
     const reference = map.reference === undefined ? -1 : 2 * map.reference;
     if (reference < 0) return undefined;
@@ -447,9 +449,8 @@ class MerchantMonth {
   }
 
   /**
-   * What acquirer and POS lines share: the cells cut, the merchant (this one), the type (a sale)
-   * and the transaction's local date, as MappedRow.time reads it; null when the line is not one
-   * the screen reads.
+   * What acquirer and POS lines share: the cells cut, the type (a sale) and the transaction's
+   * local date, as MappedRow.time reads it; null when the line is not one the screen reads.
    */
   private common(f: ScreenFile, buf: Buffer, start: number, end: number): string | null {
     const b = this.bounds;
