@@ -79,16 +79,7 @@ export function merchantTotalsOf(m: MerchantData, carriedPos: ReadonlySet<PosSal
     }
     daily.set(date, d);
   }
-  const bank = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
-  for (const b of m.bank) {
-    if (b.direction === 'credit') {
-      bank.credits++;
-      bank.creditMinor += b.amountMinor;
-    } else {
-      bank.debits++;
-      bank.debitMinor += b.amountMinor;
-    }
-  }
+  const bank = bankTotalsOf(m.bank);
   const pos = { count: 0, amountMinor: 0 };
   for (const p of m.pos) {
     if (!p.approved || carriedPos.has(p)) continue;
@@ -108,6 +99,21 @@ export function merchantTotalsOf(m: MerchantData, carriedPos: ReadonlySet<PosSal
     findings: 0,
     atStakeMinor: 0,
   };
+}
+
+/** A merchant's bank credits and debits, counted and added up. */
+export function bankTotalsOf(bank: readonly BankEntry[]): MerchantTotals['bank'] {
+  const t = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
+  for (const b of bank) {
+    if (b.direction === 'credit') {
+      t.credits++;
+      t.creditMinor += b.amountMinor;
+    } else {
+      t.debits++;
+      t.debitMinor += b.amountMinor;
+    }
+  }
+  return t;
 }
 
 /** Who settles: the payer a file names, else the payer of the credits that paid its days, else its format. */

@@ -11,6 +11,7 @@ import { readTabular } from '../../parsers/_tabular.js';
 import { approvedStatus } from '../../parsers/pos-journal.js';
 import { feeByRow } from '../../rules/_shared.js';
 import { RULES } from '../../rules/index.js';
+import { bankTotalsOf } from '../totals.js';
 import type { MerchantData, OpenItem } from '../../rules/types.js';
 import type { BulkContext } from './_context.js';
 import type { KeyLines } from './_chunks.js';
@@ -561,23 +562,13 @@ class MerchantMonth {
   }
 
   totals(bank: readonly BankEntry[], acquirers: string[]): MerchantTotals {
-    const b = { credits: 0, creditMinor: 0, debits: 0, debitMinor: 0 };
-    for (const e of bank) {
-      if (e.direction === 'credit') {
-        b.credits++;
-        b.creditMinor += e.amountMinor;
-      } else {
-        b.debits++;
-        b.debitMinor += e.amountMinor;
-      }
-    }
     return {
       merchantId: this.contract.id,
       name: this.contract.name,
       currency: this.currency,
       acquirers,
       acquirer: { count: this.acquirerCount, ...this.acquirerSums },
-      bank: b,
+      bank: bankTotalsOf(bank),
       pos: { count: this.posCount, amountMinor: this.posAmountMinor },
       daily: [...this.daily.values()].sort((a, b) => a.date.localeCompare(b.date)),
       findings: 0,
