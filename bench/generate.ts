@@ -1,10 +1,10 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ACQUIRER_NAME, PRICING, merchantContract, type Card } from '../samples/generator.js';
+import { ACQUIRER_NAME, PRICING, icbcStatement, merchantContract, type BankRow, type Card } from '../samples/generator.js';
 import { mulberry32 } from '../samples/prng.js';
 import iconv from 'iconv-lite';
 import { stringify as toYaml } from 'yaml';
-import { addCalendarDays } from '../src/model/calendar.js';
+import { addCalendarDays, chinaCalendar, dueDate } from '../src/model/calendar.js';
 import { formatDecimal } from '../src/model/money.js';
 
 /**
@@ -28,6 +28,8 @@ export interface MonthOptions {
 export interface GeneratedMonth {
   acquirerFile: string;
   posFile: string;
+  /** The merchants' bank statements, one ICBC export each: every settlement day credited when due. */
+  bankDir: string;
   configFile: string;
   asOf: string;
   acquirerRows: number;
@@ -168,6 +170,8 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
   const DEBIT_BINS = ['622202', '621700', '623668'];
   const CREDIT_BINS = ['622588', '625807', '436742'];
 
+  // Each merchant's acquirer net by settlement date, for its bank statement.
+  const nets = merchants.map(() => new Map<string, number>());
   let acquirerRows = 0;
   let posRows = 0;
   let grossMinor = 0;
@@ -193,7 +197,8 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
     const sec = 8 * 3600 + Math.floor(((i - dayStart) * 14 * 3600) / Math.max(1, dayEnd - dayStart));
     const time = `${pad(Math.floor(sec / 3600), 2)}:${pad(Math.floor(sec / 60) % 60, 2)}:${pad(sec % 60, 2)}`;
     const kind = planted.get(i);
-    const m = merchants[pickMerchant()]!;
+    const merchant = pickMerchant();
+    const m = merchants[merchant]!;
     let terminal = m.terminals[Math.floor(rnd() * m.terminals.length)]!;
     if (kind === 'merchant-identity-drift') {
       // A terminal of another merchant settles this sale: 移机 / 套用商户.
@@ -214,6 +219,8 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
       );
       acquirerRows++;
       grossMinor += amount;
+      const net = nets[merchant]!;
+      net.set(date, (net.get(date) ?? 0) + amount - feeMinor);
     }
     if (kind !== 'charged-without-sale') {
       pos.line(
@@ -232,11 +239,14 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
   acq.close();
   pos.close();
 
+  const bankDir = path.join(dir, 'bank');
+  writeStatements(bankDir, merchants, nets);
   const configFile = path.join(dir, 'contracts.yaml');
   writeFileSync(configFile, contractYaml(merchants));
   const result: GeneratedMonth = {
     acquirerFile,
     posFile,
+    bankDir,
     configFile,
     asOf: AS_OF,
     acquirerRows,
@@ -246,6 +256,26 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
   };
   writeFileSync(path.join(dir, 'generated.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
+}
+
+/**
+ * One ICBC statement per merchant (samples/generator.ts's layout): a credit from the acquirer on
+ * each due date (T+1 in business days) of its settlement days' net, through the first days of
+ * the next month, so that every day of the month is credited.
+ */
+function writeStatements(dir: string, merchants: Merchant[], nets: Map<string, number>[]): void {
+  mkdirSync(dir, { recursive: true });
+  const dues = new Map<string, string>();
+  merchants.forEach((m, i) => {
+    const byDue = new Map<string, number>();
+    for (const [date, net] of nets[i]!) {
+      let due = dues.get(date);
+      if (due === undefined) dues.set(date, (due = dueDate(date, 'T+1', chinaCalendar)));
+      byDue.set(due, (byDue.get(due) ?? 0) + net);
+    }
+    const rows: BankRow[] = [...byDue].sort().map(([date, income]) => ({ date, summary: '银联入账', income, expense: 0, payer: ACQUIRER_NAME }));
+    writeFileSync(path.join(dir, `icbc_${m.account}_202610.csv`), icbcStatement({ account: m.account, name: m.name }, rows));
+  });
 }
 
 function contractYaml(merchants: Merchant[]): string {

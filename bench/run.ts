@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generateMonth, type GeneratedMonth } from './generate.js';
 
 /**
- * `npm run bench [-- --rows N --runs R --speedup-rows M --state]`: generates a month of GBK
+ * `npm run bench [-- --rows N --runs R --speedup-rows M --state --bank]`: generates a month of GBK
  * data (N acquirer rows, default 5 000 000, plus the matching POS journal) and measures, each as a
  * whole process timed from outside (wall clock and peak RSS by /usr/bin/time):
  *
@@ -20,7 +20,10 @@ import { generateMonth, type GeneratedMonth } from './generate.js';
  *   CSV splitting alone on that acquirer file with fast-csv, udsv and the parsers' splitCsvLine;
  * - with `--state`, `settle-audit audit --state` of the month into a new state store, then of the
  *   same files again the next day (skipped as already audited). The month has no bank statement,
- *   so every settlement day stays open with its records: the heaviest a store gets.
+ *   so every settlement day stays open with its records: the heaviest a store gets;
+ * - with `--bank`, the audit again with the month's bank statements (one ICBC export a merchant,
+ *   every settlement day credited when due), as an accountant's month is audited, with the bulk
+ *   path's screen and without (`SETTLE_AUDIT_SCREEN=off`).
  *
  * Prints a table and writes bench-result.json. R runs of each (default 1) give medians.
  */
@@ -40,6 +43,7 @@ interface Args {
   runs: number;
   speedupRows: number;
   state: boolean;
+  bank: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     runs: int('runs', 1, 1),
     speedupRows: int('speedup-rows', 1_000_000, 0),
     state: argv.includes('--state'),
+    bank: argv.includes('--bank'),
   };
 }
 
@@ -103,7 +108,8 @@ function month(out: string, rows: number): GeneratedMonth & { generateSeconds: n
   const manifest = path.join(dir, 'generated.json');
   if (existsSync(manifest)) {
     const previous = JSON.parse(readFileSync(manifest, 'utf8')) as GeneratedMonth & { requestedRows?: number };
-    if (previous.requestedRows === rows && existsSync(previous.acquirerFile) && existsSync(previous.posFile)) return { ...previous, generateSeconds: null };
+    const complete = existsSync(previous.acquirerFile) && existsSync(previous.posFile) && previous.bankDir !== undefined && existsSync(previous.bankDir);
+    if (previous.requestedRows === rows && complete) return { ...previous, generateSeconds: null };
   }
   const t = performance.now();
   const generated = generateMonth(dir, { rows });
@@ -222,6 +228,23 @@ function main(): void {
     };
   }
 
+  let withBank: Record<string, unknown> | undefined;
+  if (args.bank) {
+    const dir = path.join(args.out, 'audit-bank');
+    const bankRun = (screen: 'on' | 'off') => {
+      log(`settle-audit audit with the bank statements, screen ${screen}`);
+      return median(args.runs, () => {
+        rmSync(dir, { recursive: true, force: true });
+        const cmd = ['node', BIN, 'audit', '--config', data.configFile, '--out', dir, '--as-of', data.asOf, data.acquirerFile, data.posFile, data.bankDir];
+        return timeProcess(cmd, { ...env, SETTLE_AUDIT_SCREEN: screen });
+      });
+    };
+    const on = bankRun('on');
+    const off = bankRun('off');
+    rmSync(dir, { recursive: true, force: true });
+    withBank = { seconds: on.seconds, peakRssMiB: on.peakRssMiB, unscreenedSeconds: off.seconds, unscreenedPeakRssMiB: off.peakRssMiB, runs: { screened: on.all, unscreened: off.all } };
+  }
+
   let speedup: Record<string, unknown> | undefined;
   if (args.speedupRows > 0) {
     const small = month(args.out, args.speedupRows);
@@ -280,6 +303,7 @@ function main(): void {
       floorPeakRssMiB: floor.peakRssMiB,
       parseStage,
       ...(stateful ? { stateful } : {}),
+      ...(withBank ? { withBank } : {}),
       ...(speedup ? { speedup } : {}),
     },
     checks: {
@@ -296,7 +320,7 @@ function main(): void {
     runs: { count: args.runs, audit: full.all, floor: floor.all, duckdb: duck.all },
     load: { audit: full.load, duckdb: duck.load, floor: floor.load },
     machine: machine(),
-    command: `npm run bench -- --rows ${args.rows}${args.runs > 1 ? ` --runs ${args.runs}` : ''}${args.speedupRows !== 1_000_000 ? ` --speedup-rows ${args.speedupRows}` : ''}${args.state ? ' --state' : ''}`,
+    command: `npm run bench -- --rows ${args.rows}${args.runs > 1 ? ` --runs ${args.runs}` : ''}${args.speedupRows !== 1_000_000 ? ` --speedup-rows ${args.speedupRows}` : ''}${args.state ? ' --state' : ''}${args.bank ? ' --bank' : ''}`,
   };
   writeFileSync('bench-result.json', `${JSON.stringify(result, null, 2)}\n`);
   // A copy per size, so that the 5M and 10M figures can be compared (the memory target).
@@ -320,6 +344,12 @@ function main(): void {
     process.stdout.write(
       `audit --state, new store: ${stateful.seconds} s, ${stateful.peakRssMiB ?? '?'} MiB (store ${stateful.storeMiB} MiB); ` +
         `the same files the next day: ${stateful.redeliveredSeconds} s, ${stateful.redeliveredPeakRssMiB ?? '?'} MiB\n`,
+    );
+  }
+  if (withBank) {
+    process.stdout.write(
+      `audit with the bank statements: ${withBank.seconds} s, ${withBank.peakRssMiB ?? '?'} MiB; ` +
+        `without the screen: ${withBank.unscreenedSeconds} s, ${withBank.unscreenedPeakRssMiB ?? '?'} MiB\n`,
     );
   }
   if (speedup) process.stdout.write(`speed-up, 2 workers over 1 at ${args.speedupRows} rows: partition ${speedup.partitionSpeedup}×, audit stage ${speedup.auditStageSpeedup}×\n`);

@@ -65,6 +65,11 @@ export interface AuditResult {
   unreadable: ManifestEntry[];
   /** Delivered files skipped before parsing (`skipDelivered`). */
   skipped?: SkippedInput[];
+  /**
+   * On the bulk path, which keeps no merchant's records: the input files of each merchant's
+   * records and statements (inputFilesOf), by merchant id, for its report's manifest.
+   */
+  merchantFiles?: Record<string, string[]>;
   /** On the bulk path: merchants whose result the screen gave (pipeline/bulk/screen.ts), of all it audited. */
   screened?: { merchants: number; of: number };
 }

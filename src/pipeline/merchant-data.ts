@@ -112,6 +112,17 @@ export function buildMerchantData(records: RunRecords, config: ContractConfig, c
   return { merchants, unknown: [...unknown.values()] };
 }
 
+/**
+ * The input files a merchant's records and bank statements come from, sorted: what its report's
+ * manifest lists, and nothing of another merchant's.
+ */
+export function inputFilesOf(data: MerchantData): string[] {
+  const files = new Set<string>();
+  for (const records of [data.acquirer, data.pos, data.bank]) for (const r of records) files.add(r.source.file);
+  for (const s of data.statements) files.add(s.file);
+  return [...files].sort();
+}
+
 function merchantForAccount(config: ContractConfig, number: string | undefined, name: string | undefined): MerchantContract | undefined {
   const n = digits(number);
   if (n) {

@@ -29,6 +29,9 @@ export function maskedForOutput(result: AuditResult): AuditResult {
     summary: maskPansDeep(result.summary, COMPUTED_KEYS),
     unreadable: maskPansDeep(result.unreadable, COMPUTED_KEYS),
     merchants: result.merchants.map(maskedKeys),
+    ...(result.merchantFiles
+      ? { merchantFiles: Object.fromEntries(Object.entries(result.merchantFiles).map(([id, files]) => [maskPans(id), files.map((f) => maskPans(f))])) }
+      : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { AuditResult } from '../pipeline/audit.js';
 import type { Finding } from '../model/finding.js';
-import type { MerchantData } from '../rules/types.js';
+import { inputFilesOf } from '../pipeline/merchant-data.js';
 import type { RunSummary } from '../model/summary.js';
 import { findingsCsv } from './csv.js';
 import { compliancePdf } from './pdf/compliance.js';
@@ -110,10 +110,11 @@ function merchantTasks(result: AuditResult): MerchantReportTask[] {
     if (own) own.push(f);
     else findingsOf.set(f.merchantId, [f]);
   }
-  const dataOf = new Map<string, MerchantData>();
-  for (const m of result.merchants) if (!dataOf.has(m.merchant.id)) dataOf.set(m.merchant.id, m);
+  // A merchant's input files: from its records, or as the bulk path lists them (it keeps no records).
+  const filesOf = new Map<string, readonly string[]>(Object.entries(result.merchantFiles ?? {}));
+  for (const m of result.merchants) if (!filesOf.has(m.merchant.id)) filesOf.set(m.merchant.id, inputFilesOf(m));
   return result.summary.controlTotals.byMerchant.map((merchant) => {
-    const summary = ownView(result.summary, dataOf.get(merchant.merchantId));
+    const summary = ownView(result.summary, filesOf.get(merchant.merchantId));
     return { summary, merchant, findings: findingsOf.get(merchant.merchantId) ?? [] };
   });
 }
@@ -141,14 +142,12 @@ async function renderInPool(pool: Piscina, task: MerchantReportTask): Promise<Bu
 /**
  * The run as one merchant's report shows it: of the input files, only those that carry its
  * records. A merchant's report is attached to complaints and must not disclose other merchants'
- * files. Without the merchant's records (the bulk path keeps none), every input file.
+ * files. Without a list of its files, every input file.
  */
-function ownView(summary: RunSummary, data: MerchantData | undefined): MerchantReportSummary {
+function ownView(summary: RunSummary, own: readonly string[] | undefined): MerchantReportSummary {
   const { runId, tool, asOf, timezone, generatedAt, period, inputs, rules } = summary;
   const view = { runId, tool, asOf, timezone, generatedAt, period, inputs, rules };
-  if (!data) return view;
-  const files = new Set<string>();
-  for (const records of [data.acquirer, data.pos, data.bank]) for (const r of records) files.add(r.source.file);
-  for (const s of data.statements) files.add(s.file);
+  if (!own) return view;
+  const files = new Set(own);
   return { ...view, inputs: inputs.filter((i) => files.has(i.file)) };
 }

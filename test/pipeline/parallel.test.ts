@@ -7,6 +7,9 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContract, type ContractConfig } from '../../src/model/contract.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
+import { maskedForOutput } from '../../src/pipeline/outputs.js';
+import { renderReports } from '../../src/reports/index.js';
+import { readPdf } from '../reports/_pdf.js';
 import { rateHistoryOf, type RateMonth } from '../../src/rules/types.js';
 import { writeSampleSet } from '../../samples/write-bundled.js';
 import { withEnv } from '../_env.js';
@@ -76,6 +79,19 @@ describe('bulk path on the bundled samples', () => {
     const bulk = await audit(env, bundled.config, [bundled.inputDir], bundled.asOf);
     expect(bulk.summary.durationsMs.partition).toBeDefined();
     expect(comparable(bulk)).toEqual(comparable(single));
+  });
+
+  it('gives every merchant the same PDF report, which lists only the merchant’s own input files', async () => {
+    const bulk = await audit(BULK_SPILLED, bundled.config, [bundled.inputDir], bundled.asOf);
+    const reportsOf = async (r: AuditResult) => new Map((await renderReports(maskedForOutput(r), { threads: 1 })).map((p) => [p.name, p.bytes]));
+    const [fromBulk, fromSingle] = [await reportsOf(bulk), await reportsOf(single)];
+    expect([...fromBulk.keys()]).toEqual([...fromSingle.keys()]);
+    for (const [name, bytes] of fromSingle) expect(Buffer.compare(fromBulk.get(name)!, bytes), name).toBe(0);
+    // Each merchant's files carry its id or its account in their names: another merchant's do not show.
+    const ids = bundled.config.merchants.map((m) => m.id);
+    const first = (await readPdf(fromBulk.get(`merchant-${ids[0]}.pdf`)!)).flat.join('');
+    expect(first).toContain(`pos_${ids[0]}_202610.csv`);
+    for (const other of ids.slice(1)) expect(first, other).not.toContain(`_${other}_`);
   });
 
   it('gives the workers the rate history a stateful run passes: the same fee-rate-creep findings', async () => {

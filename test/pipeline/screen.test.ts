@@ -55,6 +55,8 @@ const audit = (screen: 'on' | 'off', m: Month) =>
 async function both(m: Month): Promise<{ on: AuditResult; off: AuditResult }> {
   const [on, off] = [await audit('on', m), await audit('off', m)];
   expect(comparable(on)).toEqual(comparable(off));
+  // What each merchant's report lists as its input files.
+  expect(on.merchantFiles).toEqual(off.merchantFiles);
   expect(off.screened?.merchants).toBe(0);
   return { on, off };
 }

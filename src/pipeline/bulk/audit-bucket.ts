@@ -10,7 +10,7 @@ import type { OpenItem, StatementAccount } from '../../rules/types.js';
 import { merchantCarryOf } from '../../state/carry.js';
 import { CarriedDaysReader } from '../../state/store.js';
 import { carriedDays, freshCarriedPos, joinCarriedDays } from '../carried.js';
-import { buildMerchantData } from '../merchant-data.js';
+import { buildMerchantData, inputFilesOf } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
 import { ChunkReader, UNKNOWN_MERCHANT, forEachLine, type KeyLines } from './_chunks.js';
 import { merchantCell } from './_lines.js';
@@ -129,7 +129,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
         for (const part of screened.parts) partsBySlot.set(part.slot, addPart(partsBySlot.get(part.slot), part));
         result.rows += screened.rows;
         result.screened++;
-        result.totals.push({ merchant, totals: screened.totals });
+        result.totals.push({ merchant, totals: screened.totals, files: screened.files });
         for (const { rule, item } of screened.open) result.open.push({ rule, merchant, item });
         for (const { terminal, identities } of screened.terminals) result.terminals.push({ key, terminal, identities });
         continue;
@@ -173,7 +173,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
           for (const finding of found) result.findings.push({ rule: r, merchant, finding });
           for (const item of open) result.open.push({ rule: r, merchant, item });
         });
-        result.totals.push({ merchant, totals: merchantTotalsOf(data, carriedPos) });
+        result.totals.push({ merchant, totals: merchantTotalsOf(data, carriedPos), files: inputFilesOf(data) });
         if (stateful) {
           const carry = merchantCarryOf(data, ctx.config);
           result.carry.push({ merchant, carry: spill ? spill.spill(carry) : carry });

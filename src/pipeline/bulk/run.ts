@@ -706,7 +706,8 @@ function assembleResult(a: AssembleInput): AuditResult {
         .sort((x, y) => x.merchant - y.merchant)
         .map((c) => c.carry)
     : undefined;
-  return { findings, rejects, summary, merchants: [], unreadable, skipped: a.skipped, ...(carry ? { carry } : {}) };
+  const merchantFiles = Object.fromEntries(a.results.flatMap((r) => r.totals).map((t) => [t.totals.merchantId, t.files]));
+  return { findings, rejects, summary, merchants: [], merchantFiles, unreadable, skipped: a.skipped, ...(carry ? { carry } : {}) };
 }
 
 /**

@@ -109,6 +109,8 @@ export interface Screened {
   /** Open items of the bank rules (settlement days not yet credited), with the rule's index in RULES. */
   open: { rule: number; item: OpenItem }[];
   terminals: { terminal: string; identities: string[] }[];
+  /** The input files of its records and statements, sorted (as inputFilesOf lists them). */
+  files: string[];
   rows: number;
 }
 
@@ -210,7 +212,15 @@ export class Screen {
       if (!settled) return undefined;
       ({ open, acquirers } = settled);
     }
-    return { parts, totals: month.totals(bank, acquirers), open, terminals: month.terminals(), rows: parts.reduce((n, p) => n + p.lines, 0) };
+    const inputFiles = new Set([...files.map((f) => f.file.file.file), ...bank.map((b) => b.source.file), ...(share?.statements ?? []).map((s) => s.file)]);
+    return {
+      parts,
+      totals: month.totals(bank, acquirers),
+      open,
+      terminals: month.terminals(),
+      files: [...inputFiles].sort(),
+      rows: parts.reduce((n, p) => n + p.lines, 0),
+    };
   }
 
   /**

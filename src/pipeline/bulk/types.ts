@@ -155,7 +155,8 @@ export interface BucketResult {
   findings: { rule: number; merchant: number; finding: Finding }[];
   open: { rule: number; merchant: number; item: OpenItem }[];
   /** Per merchant (index in config.merchants), without findings and at-stake (the main thread adds those). */
-  totals: { merchant: number; totals: MerchantTotals }[];
+  /** Each merchant's control totals, and the input files of its records and statements (inputFilesOf). */
+  totals: { merchant: number; totals: MerchantTotals; files: string[] }[];
   unknown: { role: Role; merchantId: string; count: number; file: string; slot: number; firstLine: number }[];
   /** In a stateful run, what the state store keeps of each merchant (index in config.merchants). */
   carry: { merchant: number; carry: MerchantCarry }[];
