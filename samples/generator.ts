@@ -569,7 +569,7 @@ export function icbcStatement(m: { account: string; name: string }, rows: readon
     '交易日期,摘要,交易详情,交易场所,交易国家或地区简称,钞/汇,交易金额(收入),交易金额(支出),交易币种,记账金额(收入),记账金额(支出),记账币种,余额,对方户名,对方账户',
   ];
   let balance = 1_000_000;
-  const grouped = (minor: number) => formatDecimal(minor).replace(/\B(?=(\d{3})+(?!\d))/, ',');
+  const grouped = (minor: number) => formatDecimal(minor).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   let income = 0;
   let expense = 0;
   const ordered = [...rows].sort((a, b) => a.date.localeCompare(b.date));

@@ -6,3 +6,4 @@ import { tsImport } from 'tsx/esm/api';
 const worker = await tsImport('./render-worker.ts', import.meta.url);
 
 export const merchantReport = worker.merchantReport;
+export const complianceReport = worker.complianceReport;

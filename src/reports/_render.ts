@@ -1,11 +1,12 @@
 /**
- * One merchant report as a task: what renderReports renders in its own thread and what a render
+ * One report as a task: what renderReports renders in its own thread and what a render
  * worker (render-worker.ts) renders, through the same function, so the two give the same bytes.
  */
 import { AuditError, ErrorCode, type ErrorCode as Code } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
-import type { MerchantTotals } from '../model/summary.js';
+import type { MerchantTotals, RunSummary } from '../model/summary.js';
 import { findingsCsv } from './csv.js';
+import { compliancePdf } from './pdf/compliance.js';
 import { merchantReportPdf, type MerchantReportSummary } from './pdf/merchant.js';
 
 /** What one merchant's report needs, and nothing of other merchants: it is copied to a worker. */
@@ -15,6 +16,17 @@ export interface MerchantReportTask {
   merchant: MerchantTotals;
   /** This merchant's findings, in the run's order. */
   findings: Finding[];
+}
+
+/** What the compliance report needs: the run's summary and every finding. */
+export interface ComplianceReportTask {
+  summary: RunSummary;
+  findings: Finding[];
+}
+
+/** The compliance report, with the run's findings CSV attached. */
+export async function renderComplianceReport(task: ComplianceReportTask): Promise<Buffer> {
+  return compliancePdf({ summary: task.summary, findings: task.findings, findingsCsv: await findingsCsv(task.findings) });
 }
 
 /** A merchant's report, with its findings CSV attached. */

@@ -4,10 +4,8 @@ import type { AuditResult } from '../pipeline/audit.js';
 import type { Finding } from '../model/finding.js';
 import { inputFilesOf } from '../pipeline/merchant-data.js';
 import type { RunSummary } from '../model/summary.js';
-import { findingsCsv } from './csv.js';
-import { compliancePdf } from './pdf/compliance.js';
 import type { MerchantReportSummary } from './pdf/merchant.js';
-import { renderMerchantReport, rethrown, type MerchantReportTask, type RenderOutcome } from './_render.js';
+import { renderComplianceReport, renderMerchantReport, rethrown, type ComplianceReportTask, type MerchantReportTask, type RenderOutcome } from './_render.js';
 
 export interface RenderedReport {
   name: string;
@@ -70,9 +68,11 @@ async function renderHere(tasks: MerchantReportTask[], result: AuditResult, done
 }
 
 /**
- * Every merchant task is queued to the pool at once, and the compliance report renders in this
- * thread meanwhile. All are awaited before an error is thrown, so that none is left running
- * behind it, and the pool is closed whatever happens.
+ * Every report is queued to the pool at once, the compliance report first: it is the longest,
+ * and rendered in this thread it held the thread for as long as it took, while the pool waited
+ * for this thread to hand it the next merchant report (a month with thousands of findings: minutes
+ * with both render threads idle). All are awaited before an error is thrown, so that none is
+ * left running behind it, and the pool is closed whatever happens.
  */
 async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, threads: number, done: () => void): Promise<Rendered> {
   const pool = renderPool(threads);
@@ -85,7 +85,8 @@ async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, 
         },
         (reason: unknown) => ({ ok: false, reason }) as const,
       );
-    const [outcomes, compliance] = await Promise.all([Promise.all(tasks.map((task) => settled(renderInPool(pool, task)))), settled(renderCompliance(result))]);
+    const compliancePdf = settled(renderInPool(pool, { summary: result.summary, findings: result.findings }, 'complianceReport'));
+    const [outcomes, compliance] = await Promise.all([Promise.all(tasks.map((task) => settled(renderInPool(pool, task, 'merchantReport')))), compliancePdf]);
     const merchants = outcomes.map((o) => {
       if (!o.ok) throw o.reason;
       return o.value;
@@ -98,7 +99,7 @@ async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, 
 }
 
 async function renderCompliance(result: AuditResult): Promise<Buffer> {
-  return compliancePdf({ summary: result.summary, findings: result.findings, findingsCsv: await findingsCsv(result.findings) });
+  return renderComplianceReport({ summary: result.summary, findings: result.findings });
 }
 
 /** One task per merchant with activity, in the order of the control totals. */
@@ -132,8 +133,12 @@ function renderPool(threads: number): Piscina {
   });
 }
 
-async function renderInPool(pool: Piscina, task: MerchantReportTask): Promise<Buffer> {
-  const outcome = (await pool.run(task, { name: 'merchantReport' })) as RenderOutcome;
+async function renderInPool<T extends 'merchantReport' | 'complianceReport'>(
+  pool: Piscina,
+  task: T extends 'merchantReport' ? MerchantReportTask : ComplianceReportTask,
+  name: T,
+): Promise<Buffer> {
+  const outcome = (await pool.run(task, { name })) as RenderOutcome;
   if (!outcome.ok) throw rethrown(outcome.error);
   // The bytes arrive as a plain Uint8Array; a Buffer over the same memory, not a copy.
   return Buffer.from(outcome.value.buffer, outcome.value.byteOffset, outcome.value.byteLength);

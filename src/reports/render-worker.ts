@@ -1,5 +1,5 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { renderError, renderMerchantReport, type MerchantReportTask, type RenderOutcome } from './_render.js';
+import { renderComplianceReport, renderError, renderMerchantReport, type ComplianceReportTask, type MerchantReportTask, type RenderOutcome } from './_render.js';
 
 /**
  * The piscina worker that renders merchant reports when a run has many (renderReports). It
@@ -8,9 +8,19 @@ import { renderError, renderMerchantReport, type MerchantReportTask, type Render
  * bytes are transferred back, not copied.
  */
 export async function merchantReport(task: MerchantReportTask) {
+  return answer(() => renderMerchantReport(task));
+}
+
+/** The compliance report, rendered in the pool like the merchant reports (see renderWithPool). */
+export async function complianceReport(task: ComplianceReportTask) {
+  return answer(() => renderComplianceReport(task));
+}
+
+/** A rendered PDF as the pool answers it: its bytes moved back, or the error as plain data. */
+async function answer(render: () => Promise<Buffer>) {
   let outcome: RenderOutcome;
   try {
-    outcome = { ok: true, value: ownBuffer(await renderMerchantReport(task)) };
+    outcome = { ok: true, value: ownBuffer(await render()) };
   } catch (err) {
     outcome = { ok: false, error: renderError(err) };
   }

@@ -202,6 +202,22 @@ describe('merchant report with a finding taller than a page', () => {
   });
 });
 
+describe('merchant report with a finding that names hundreds of records', () => {
+  it('prints the first 20 and how many more, and attaches the CSV with every one', async () => {
+    const args = await merchantArgs(fx, LONG.id);
+    const [first, ...rest] = args.findings;
+    const evidence = Array.from({ length: 250 }, (_, i) => ({ file: 'acquirer_202610.csv', line: 1000 + i }));
+    const findings = [{ ...first!, evidence }, ...rest];
+    const pdf = await readPdf(await merchantReportPdf({ ...args, findings, findingsCsv: await findingsCsv(findings) }));
+    const text = pdf.flat.join('');
+    expect(text).toContain(squash('acquirer_202610.csv:1019;'));
+    expect(text).not.toContain('acquirer_202610.csv:1020');
+    expect(text).toContain(squash('…另 230 处见附件 findings CSV / 230 more in the attached findings CSV'));
+    const csv = Buffer.from(Object.values(pdf.attachments)[0]!.content).toString('utf8');
+    expect(csv).toContain('acquirer_202610.csv:1249');
+  });
+});
+
 describe('merchant report arguments', () => {
   it("refuses another merchant's findings rather than disclose them", async () => {
     const args = await merchantArgs(fx, QINGFENG.id);

@@ -203,8 +203,18 @@ export function count(n: number): string {
 
 /** Evidence as "file:line; file:line". */
 export function evidenceText(f: Pick<Finding, 'evidence'>): string {
-  return f.evidence.length === 0 ? NONE : f.evidence.map((e) => `${e.file}:${e.line}`).join('; ');
+  if (f.evidence.length === 0) return NONE;
+  const shown = f.evidence.slice(0, EVIDENCE_SHOWN).map((e) => `${e.file}:${e.line}`).join('; ');
+  const more = f.evidence.length - EVIDENCE_SHOWN;
+  return more > 0 ? `${shown}; …另 ${count(more)} 处见附件 findings CSV / ${count(more)} more in the attached findings CSV` : shown;
 }
+
+/**
+ * The evidence a PDF prints of one finding; the attached findings CSV has all of it. A settlement
+ * day's finding names every record of the day (hundreds for a large merchant): printed in full,
+ * a month of such findings took minutes to lay out and gigabytes of memory.
+ */
+const EVIDENCE_SHOWN = 20;
 
 /** Byte counts as "1,234,567 B" (exact: a manifest is for checking, not for reading at a glance). */
 export function bytesText(n: number): string {
