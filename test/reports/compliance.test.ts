@@ -171,3 +171,16 @@ describe('compliance report of a run without findings', () => {
     expect(all).toContain(squash(QINGFENG.name));
   });
 });
+
+describe('compliance report of a run with a file check per statement', () => {
+  it('lists the checks that disagree and counts the ones that agree, past 100 checks', async () => {
+    const [bad, good] = [fx.summary.checks.find((c) => !c.ok)!, fx.summary.checks.find((c) => c.ok)!];
+    const checks = [bad, ...Array.from({ length: 150 }, (_, i) => ({ ...good, file: `bank/statement_${String(i).padStart(3, '0')}.csv` }))];
+    const findings = fx.findings;
+    const pdf = await readPdf(await compliancePdf({ summary: { ...fx.summary, checks }, findings, findingsCsv: await findingsCsv(findings) }));
+    const all = pdf.flat.join('');
+    expect(all).toContain(squash(`${bad.file}:${bad.line}`));
+    expect(all).not.toContain('statement_007.csv');
+    expect(all).toContain(squash('151 项核对，1 项不符（不符的已作为 file-totals-mismatch 问题列出）。一致的 150 项未逐一列出，见 summary.json 的 checks。'));
+  });
+});
