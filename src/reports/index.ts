@@ -85,8 +85,8 @@ async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, 
         },
         (reason: unknown) => ({ ok: false, reason }) as const,
       );
-    const compliancePdf = settled(renderInPool(pool, { summary: result.summary, findings: result.findings }, 'complianceReport'));
-    const [outcomes, compliance] = await Promise.all([Promise.all(tasks.map((task) => settled(renderInPool(pool, task, 'merchantReport')))), compliancePdf]);
+    const compliancePdf = settled(renderInPool(pool, { name: 'complianceReport', task: { summary: result.summary, findings: result.findings } }));
+    const [outcomes, compliance] = await Promise.all([Promise.all(tasks.map((task) => settled(renderInPool(pool, { name: 'merchantReport', task })))), compliancePdf]);
     const merchants = outcomes.map((o) => {
       if (!o.ok) throw o.reason;
       return o.value;
@@ -133,11 +133,10 @@ function renderPool(threads: number): Piscina {
   });
 }
 
-async function renderInPool<T extends 'merchantReport' | 'complianceReport'>(
-  pool: Piscina,
-  task: T extends 'merchantReport' ? MerchantReportTask : ComplianceReportTask,
-  name: T,
-): Promise<Buffer> {
+/** A report as a pool task: the render worker's function (render-worker.ts) and its argument. */
+type PoolTask = { name: 'merchantReport'; task: MerchantReportTask } | { name: 'complianceReport'; task: ComplianceReportTask };
+
+async function renderInPool(pool: Piscina, { name, task }: PoolTask): Promise<Buffer> {
   const outcome = (await pool.run(task, { name })) as RenderOutcome;
   if (!outcome.ok) throw rethrown(outcome.error);
   // The bytes arrive as a plain Uint8Array; a Buffer over the same memory, not a copy.

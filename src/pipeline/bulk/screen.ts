@@ -89,17 +89,17 @@ const NO_POS_MATCH: PosAcquirerMatch = {
   acquirerCancels: [],
 };
 
-/** The formats the screen reads: header-mapped exports, whose parsers read one record a line. */
-const SCREENED_FORMATS: Readonly<Record<string, Role>> = { 'acquirer-csv': 'acquirer', 'pos-journal': 'pos' };
+/** What a merchant's records add to a file check's computed side. */
+type FooterCheck = 'count' | 'gross';
 
 /**
- * The file checks a format's parser makes from its footers, and what a merchant's records add to
- * each one's computed side: acquirer-csv's 合计 line (its footerChecks) states the count and the
- * gross amount. A file with any other check is not screened.
+ * The formats the screen reads: header-mapped exports, whose parsers read one record a line. With
+ * each, the file checks its parser makes from its footers: acquirer-csv's 合计 line (its
+ * footerChecks) states the count and the gross amount. A file with any other check is not screened.
  */
-const FOOTER_CHECKS: Readonly<Record<string, Readonly<Record<string, 'count' | 'gross'>>>> = {
-  'acquirer-csv': { 合计笔数: 'count', 合计金额: 'gross' },
-  'pos-journal': {},
+const SCREENED_FORMATS: Readonly<Record<string, { role: Role; footerChecks: Readonly<Record<string, FooterCheck>> }>> = {
+  'acquirer-csv': { role: 'acquirer', footerChecks: { 合计笔数: 'count', 合计金额: 'gross' } },
+  'pos-journal': { role: 'pos', footerChecks: {} },
 };
 
 /** What the screen gives for a merchant it cleared: what its stage-2 task would have returned. */
@@ -131,6 +131,7 @@ interface ScreenFile {
   delimiter: number;
   /** The file's own figures with no line of the merchant's: header and footers alone. */
   empty: FilePart;
+  footerChecks: Readonly<Record<string, FooterCheck>>;
   /** Columns that must be empty (currency, itemised fees, payer), when the file has them. */
   mustBeEmpty: number[];
   type: CellValues<TxnType | 'empty' | null>;
@@ -283,8 +284,9 @@ export class Screen {
 }
 
 function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: BucketFile) => FilePart): ScreenFile | null {
-  const role = SCREENED_FORMATS[file.format];
-  if (!role) return null;
+  const format = SCREENED_FORMATS[file.format];
+  if (!format) return null;
+  const { role, footerChecks } = format;
   // A pipe can be the second byte of a GBK character: the bytes cannot be cut at it.
   if (file.delimiter === '|' && file.encoding !== 'utf-8') return null;
   const explicit = ctx.parseOptions.columnMaps[file.format] ?? {};
@@ -294,8 +296,7 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
   const map = mapHeaders(table.headers, explicit);
   if (map.merchantId === undefined || map.amount === undefined) return null;
   const empty = parseFileAlone(file);
-  const known = FOOTER_CHECKS[file.format] ?? {};
-  if (empty.rejects.length > 0 || empty.blank !== 0 || empty.checks.some((c) => known[c.name] === undefined)) return null;
+  if (empty.rejects.length > 0 || empty.blank !== 0 || empty.checks.some((c) => footerChecks[c.name] === undefined)) return null;
   const encoding = file.encoding;
   const text = (valueOf: (t: string) => string | null = (t) => t) => new CellValues<string | undefined | null>(encoding, (t) => (t === undefined ? undefined : t === INVALID ? null : valueOf(t)));
   const typeOf = (t: string | undefined): TxnType | 'empty' | null => (t === undefined ? 'empty' : t === INVALID ? null : (txnTypeFromText(t, CHINAUMS_CODES) ?? null));
@@ -306,6 +307,7 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
     cells: table.headers.length,
     delimiter: file.delimiter.charCodeAt(0),
     empty,
+    footerChecks,
     mustBeEmpty: (['currency', 'issuerFee', 'networkFee', 'payerName'] as const).flatMap((f) => (map[f] === undefined ? [] : [map[f]])),
     type: new CellValues(encoding, typeOf),
     code: new CellValues(encoding, typeOf),
@@ -525,14 +527,13 @@ class MerchantMonth {
   private part(f: ScreenFile, kl: KeyLines, span: Span, totals: Omit<SourceTotals, 'file' | 'role' | 'format' | 'creditMinor' | 'debitMinor'>, add: { count: number; gross: number }): FilePart {
     const { empty } = f;
     const n = kl.lines.length;
-    const known = FOOTER_CHECKS[f.file.format] ?? {};
     return {
       ...empty,
       lines: n,
       records: n,
       blank: 0,
       rejects: [],
-      checks: empty.checks.map((c) => ({ ...c, computed: c.computed + (known[c.name] === 'count' ? add.count : add.gross) })),
+      checks: empty.checks.map((c) => ({ ...c, computed: c.computed + (f.footerChecks[c.name] === 'count' ? add.count : add.gross) })),
       info: { ...empty.info, units: empty.info.units + n },
       totals: { ...empty.totals, ...totals },
       firstLine: span.firstLine,
