@@ -19,6 +19,7 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKTICK = 0x60;
 const HASH = 0x23;
+const DASH = 0x2d;
 const NONE = Number.MAX_SAFE_INTEGER;
 
 /** One physical line of a buffer: content [start, end), the terminator excluded. */
@@ -134,6 +135,74 @@ export function merchantCell(buf: Buffer, span: LineSpan, quoted: boolean, plan:
   }
   const cells = splitCsvLine(decodeLine(buf.subarray(span.start, span.end), plan.encoding), plan.delimiter);
   return cleanCell(cells?.[plan.merchantColumn] ?? '');
+}
+
+/**
+ * What the lines' merchant cells stand for (their bucket and merchant, in stage 1), looked up by
+ * the cell's bytes: `valueOf(merchantCell(...))`, worked out once per distinct cell. A month has
+ * millions of lines and a few thousand merchants, and making each line's cell a string to look it
+ * up by text cost about 0.2 µs a line, a third of stage 1's time (measured on 5M lines).
+ *
+ * The bytes stand for the text only where merchantCell's fast path would read them as they are
+ * (an unquoted line, a printable ASCII cell without a backtick, not `-` or `--`): any other cell
+ * is read by merchantCell every time. Up to `capacity` distinct cells are kept; beyond, cells not
+ * kept are read every time.
+ */
+export class MerchantCells<V> {
+  /** Open addressing: entry index + 1 by hash slot, 0 for an empty slot. */
+  private readonly slots: Int32Array;
+  private readonly cells: Buffer[] = [];
+  private readonly values: V[] = [];
+
+  constructor(
+    private readonly plan: KeyPlan,
+    private readonly valueOf: (cell: string) => V,
+    private readonly capacity = 1 << 14,
+  ) {
+    this.slots = new Int32Array(2 * capacity);
+  }
+
+  get(buf: Buffer, span: LineSpan, quoted: boolean, delimiterByte: number): V {
+    if (quoted) return this.valueOf(merchantCell(buf, span, quoted, this.plan, delimiterByte));
+    // Byte loops, not Buffer#indexOf: its call costs more than scanning a short cell.
+    const end = span.end;
+    let cellStart = span.start;
+    for (let c = 0; c < this.plan.merchantColumn; c++) {
+      while (cellStart < end && buf[cellStart] !== delimiterByte) cellStart++;
+      if (cellStart >= end) return this.valueOf('');
+      cellStart++;
+    }
+    // FNV-1a over the bytes, checking on the way that merchantCell would take them as they are.
+    let h = 0x811c9dc5;
+    let cellEnd = cellStart;
+    for (; cellEnd < end; cellEnd++) {
+      const b = buf[cellEnd]!;
+      if (b === delimiterByte) break;
+      if (b < 0x21 || b > 0x7e || b === BACKTICK) return this.valueOf(merchantCell(buf, span, quoted, this.plan, delimiterByte));
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    const length = cellEnd - cellStart;
+    if (length === 0 || (buf[cellStart] === DASH && length <= 2)) return this.valueOf(merchantCell(buf, span, quoted, this.plan, delimiterByte));
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    for (let entry = this.slots[slot]!; entry !== 0; entry = this.slots[slot]!) {
+      const cell = this.cells[entry - 1]!;
+      if (cell.length === length && sameBytes(cell, buf, cellStart)) return this.values[entry - 1]!;
+      slot = (slot + 1) & mask;
+    }
+    const value = this.valueOf(buf.toString('latin1', cellStart, cellEnd));
+    if (this.cells.length < this.capacity) {
+      this.cells.push(Buffer.from(buf.subarray(cellStart, cellEnd)));
+      this.values.push(value);
+      this.slots[slot] = this.cells.length;
+    }
+    return value;
+  }
+}
+
+function sameBytes(cell: Buffer, buf: Buffer, at: number): boolean {
+  for (let i = 0; i < cell.length; i++) if (cell[i] !== buf[at + i]) return false;
+  return true;
 }
 
 /**

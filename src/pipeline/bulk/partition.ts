@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { BulkContext } from './_context.js';
 import { ChunkBuilder, LINE_HEADER_BYTES, UNKNOWN_MERCHANT, type ChunkRef } from './_chunks.js';
-import { LineWalker, bucketOf, isFooter, merchantCell, type LineSpan } from './_lines.js';
+import { LineWalker, MerchantCells, bucketOf, isFooter, type LineSpan } from './_lines.js';
 import type { PartitionResult, PartitionTask } from './types.js';
 
 /** Bytes read at a time. */
@@ -18,6 +18,16 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   const delimiterByte = task.plan.delimiter.charCodeAt(0);
   const builders = new Map<number, ChunkBuilder>();
   const placeByKey = new Map<string, { bucket: number; merchant: number }>();
+  const places = new MerchantCells(task.plan, (cell) => {
+    const key = ctx.keyOf(cell);
+    let place = placeByKey.get(key);
+    if (place === undefined) {
+      const known = ctx.index.get(key);
+      place = { bucket: bucketOf(key, task.buckets), merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT };
+      placeByKey.set(key, place);
+    }
+    return place;
+  });
   const chunks: ChunkRef[] = [];
   const footers: PartitionResult['footers'] = [];
   let buffered = 0;
@@ -53,13 +63,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
       if (isFooter(buf, span, task.plan.encoding)) {
         footers.push({ lineIndex, bytes: Uint8Array.prototype.slice.call(buf, span.start, span.end) });
       } else {
-        const key = ctx.keyOf(merchantCell(buf, span, walker.hasQuote(span.start, span.end), task.plan, delimiterByte));
-        let place = placeByKey.get(key);
-        if (place === undefined) {
-          const known = ctx.index.get(key);
-          place = { bucket: bucketOf(key, task.buckets), merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT };
-          placeByKey.set(key, place);
-        }
+        const place = places.get(buf, span, walker.hasQuote(span.start, span.end), delimiterByte);
         let builder = builders.get(place.bucket);
         if (!builder) {
           builder = new ChunkBuilder();
