@@ -42,10 +42,23 @@ export class ChunkBuilder {
       this.buf.copy(grown, 0, 0, this.length);
       this.buf = grown;
     }
-    this.buf.writeUInt32LE(lineIndex, this.length);
-    this.buf.writeUInt32LE(merchant, this.length + 4);
-    this.buf.writeUInt32LE(end - start, this.length + 8);
-    src.copy(this.buf, this.length + LINE_HEADER_BYTES, start, end);
+    // Byte by byte: Buffer#writeUInt32LE checks its arguments on every call, a tenth of stage 1.
+    const out = this.buf;
+    const at = this.length;
+    const length = end - start;
+    out[at] = lineIndex;
+    out[at + 1] = lineIndex >>> 8;
+    out[at + 2] = lineIndex >>> 16;
+    out[at + 3] = lineIndex >>> 24;
+    out[at + 4] = merchant;
+    out[at + 5] = merchant >>> 8;
+    out[at + 6] = merchant >>> 16;
+    out[at + 7] = merchant >>> 24;
+    out[at + 8] = length;
+    out[at + 9] = length >>> 8;
+    out[at + 10] = length >>> 16;
+    out[at + 11] = length >>> 24;
+    src.copy(out, at + LINE_HEADER_BYTES, start, end);
     this.length = need;
   }
 
@@ -98,12 +111,17 @@ export class ChunkReader {
 export function forEachLine(chunk: Buffer, fn: (lineIndex: number, merchant: number, start: number, end: number) => void): void {
   let p = 0;
   while (p < chunk.length) {
-    const index = chunk.readUInt32LE(p);
-    const merchant = chunk.readUInt32LE(p + 4);
-    const length = chunk.readUInt32LE(p + 8);
+    const index = u32At(chunk, p);
+    const merchant = u32At(chunk, p + 4);
+    const length = u32At(chunk, p + 8);
     fn(index, merchant, p + LINE_HEADER_BYTES, p + LINE_HEADER_BYTES + length);
     p += LINE_HEADER_BYTES + length;
   }
+}
+
+/** The little-endian u32 at `p`, read as ChunkBuilder writes it (Buffer#readUInt32LE checks its arguments). */
+function u32At(chunk: Buffer, p: number): number {
+  return (chunk[p]! | (chunk[p + 1]! << 8) | (chunk[p + 2]! << 16) | (chunk[p + 3]! << 24)) >>> 0;
 }
 
 /**

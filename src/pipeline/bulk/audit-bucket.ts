@@ -45,6 +45,22 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   try {
     task.files.forEach((file, fileNo) => {
       const delimiterByte = file.delimiter.charCodeAt(0);
+      // The file's lines of each known merchant, by its index: a lookup per line by key cost more than the rest.
+      const ofMerchant: (KeyLines | undefined)[] = [];
+      const linesOf = (key: string): KeyLines | undefined => {
+        if (wanted && !wanted.has(key)) return undefined;
+        let files = byKey.get(key);
+        if (!files) {
+          files = new Map();
+          byKey.set(key, files);
+        }
+        let kl = files.get(fileNo);
+        if (!kl) {
+          kl = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 };
+          files.set(fileNo, kl);
+        }
+        return kl;
+      };
       for (const chunkRef of [...file.chunks].sort((a, b) => a.range - b.range)) {
         const chunk = reader.read(chunkRef.source);
         const chunkNo = chunks.push(chunk) - 1;
@@ -63,18 +79,13 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
           // The input's bytes, as the progress bar counts them: the line and its terminator, not
           // the chunk's own line headers.
           bytes += end - start + 1;
-          const key = merchant === UNKNOWN_MERCHANT ? unknownKey(start, end) : ctx.config.merchants[merchant]!.id;
-          if (wanted && !wanted.has(key)) return;
-          let files = byKey.get(key);
-          if (!files) {
-            files = new Map();
-            byKey.set(key, files);
+          let kl: KeyLines | undefined;
+          if (merchant === UNKNOWN_MERCHANT) kl = linesOf(unknownKey(start, end));
+          else if ((kl = ofMerchant[merchant]) === undefined) {
+            kl = linesOf(ctx.config.merchants[merchant]!.id);
+            ofMerchant[merchant] = kl;
           }
-          let kl = files.get(fileNo);
-          if (!kl) {
-            kl = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 };
-            files.set(fileNo, kl);
-          }
+          if (!kl) return;
           kl.lines.push(base + lineIndex + 1);
           kl.chunkOf.push(chunkNo);
           kl.starts.push(start);
