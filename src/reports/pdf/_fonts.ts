@@ -16,7 +16,8 @@
  * - Each document's `EmbeddedFont.layoutCached` is replaced by one that looks in a layout cache
  *   shared by all documents before it shapes a word.
  * - Each document's font subset is written by _subset.ts, which keeps each glyph's bytes and
- *   metrics per thread, instead of fontkit's encoder (same bytes, checked once per thread).
+ *   metrics per thread, instead of fontkit's encoder (same bytes, checked once per thread), and
+ *   is stored in the PDF as it is, not deflated (_streams.ts says why).
  * - A measurement of text (_layout.ts) can be traced: the words it laid out, in order, with their
  *   widths, so that another document can take its number of lines by laying out those words
  *   again instead of wrapping the text (traceLayout, replayLayout).
@@ -45,6 +46,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
+import { storedAsIs } from './_streams.js';
 import { SubsetWriter, type FontSubset, type TrueTypeFont, type TrueTypeGlyph } from './_subset.js';
 
 const require = createRequire(import.meta.url);
@@ -385,9 +387,9 @@ export function useReportFonts(doc: PDFKit.PDFDocument): void {
       documentFonts.set(embedded, own);
       const { subset } = embedded;
       const writer = font.subsets;
-      if (writer && subset && typeof subset.encode === 'function') {
+      if (subset && typeof subset.encode === 'function') {
         const fontkitEncode = subset.encode.bind(subset);
-        subset.encode = () => writer.encode(subset) ?? fontkitEncode();
+        subset.encode = () => storedAsIs(writer?.encode(subset) ?? fontkitEncode());
       }
     }
   }

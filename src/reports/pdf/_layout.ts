@@ -15,7 +15,7 @@ import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
 import { FONT, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
 import { drawLine, linesDrawnDirectly } from './_lines.js';
-import { deflateStreams } from './_streams.js';
+import { writeStreams } from './_streams.js';
 import { xmpSafe } from './_format.js';
 
 export const COLORS = {
@@ -150,7 +150,7 @@ export class ReportWriter {
       // No default font: pdfkit's would be Helvetica, a standard font PDF/A forbids unembedded.
       // Noto is registered by name just below and selected before anything is drawn.
       font: '',
-      // The first page is added below, once the document deflates its streams as _streams.ts says.
+      // The first page is added below, once the document writes its streams as _streams.ts says.
       autoFirstPage: false,
       bufferPages: true,
       lang: 'zh-CN',
@@ -164,7 +164,7 @@ export class ReportWriter {
         ModDate: when,
       },
     });
-    deflateStreams(this.doc);
+    writeStreams(this.doc);
     // What pdfkit's constructor does last with autoFirstPage: the document is the same.
     this.doc.addPage();
     // Registered by name (a font given as bytes would be parsed again at every switch between
