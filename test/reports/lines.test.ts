@@ -40,6 +40,19 @@ describe('one-line texts drawn directly', () => {
     expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
   });
 
+  it('leave the page and the cursor as pdfkit does, centred, where the text is one word', () => {
+    const words = ['10-31', '11-01', '1,234,567.89', '—', 'x', '2026-10-31', 'Page', '0.494%'];
+    const samples = words.flatMap((text, i) => [
+      { text, bold: i % 2 === 0, size: 6.5 + (i % 4), align: 'center' as const },
+      { text, bold: i % 2 === 1, size: 13, align: 'center' as const },
+    ]);
+    const viaPdfkit = drawSamples(false, samples);
+    const direct = drawSamples(true, samples);
+    expect(viaPdfkit).toBeDefined();
+    expect(direct!.content.equals(viaPdfkit!.content)).toBe(true);
+    expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
+  });
+
   it('are left to pdfkit where a line would end below the bottom margin, or the text must break', () => {
     const doc = new PDFDocument({ size: 'A4', margins: { top: 62, bottom: 58, left: 48, right: 48 }, font: '' });
     useReportFonts(doc);

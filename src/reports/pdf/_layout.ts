@@ -102,7 +102,22 @@ export interface TableSpec {
  * exactly as measuring would have.
  */
 const MAX_MEASURED = 50_000;
-const measured = new Map<string, { lines: number; trace: LayoutTrace }>();
+const measured = new Map<string, Wrapping & { trace: LayoutTrace }>();
+
+/** How a measured text wraps: its number of lines, and whether it is one word (see oneWord). */
+interface Wrapping {
+  lines: number;
+  oneWord: boolean;
+}
+
+/**
+ * Whether pdfkit's wrapper took `text` as one word: its measurement laid out the whole text and
+ * nothing else. The wrapper measures each of its words (which the font lays out split at spaces
+ * and tabs), so a text the line breaker split, or with a space or tab, shows other words here.
+ */
+function oneWord(text: string, trace: LayoutTrace | undefined): boolean {
+  return trace !== undefined && trace.length === 1 && trace[0]![0] === text && !/[ \t]/.test(text);
+}
 
 /** The key of a text's measurement: its style, width and text. */
 const measureKey = (text: string, width: number, s: TextStyle) => `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
@@ -131,8 +146,8 @@ export class ReportWriter {
   private currentSection: PDFKit.PDFOutline | undefined;
   /** Headings waiting for the block they introduce (see ensure). */
   private pending: { height: number; draw: () => void }[] = [];
-  /** How many lines each text measured so far wraps to, by style and width (see measure). */
-  private readonly lineCounts = new Map<string, number>();
+  /** How each text measured so far wraps, by style and width (see measure). */
+  private readonly lineCounts = new Map<string, Wrapping>();
 
   constructor(meta: ReportMeta) {
     this.meta = meta;
@@ -150,7 +165,7 @@ export class ReportWriter {
       // No default font: pdfkit's would be Helvetica, a standard font PDF/A forbids unembedded.
       // Noto is registered by name just below and selected before anything is drawn.
       font: '',
-      // The first page is added below, once the document writes its streams as _streams.ts says.
+      // The first page is added below, once the document deflates its streams as _streams.ts says.
       autoFirstPage: false,
       bufferPages: true,
       lang: 'zh-CN',
@@ -264,26 +279,28 @@ export class ReportWriter {
     return this.layout(text, width, s).height;
   }
 
-  /** measure(), with the number of lines where it is kept (undefined where pdfkit's height was not a whole count). */
-  private layout(text: string, width: number, s: TextStyle): { height: number; lines?: number } {
+  /** measure(), with how the text wraps where that is kept (undefined where pdfkit's height was not a whole count). */
+  private layout(text: string, width: number, s: TextStyle): { height: number; wrapping?: Wrapping } {
     this.typeface(s);
     const key = measureKey(text, width, s);
-    const lines = this.lineCounts.get(key);
-    if (lines !== undefined) return { height: this.heightOfLines(lines), lines };
+    const wrapping = this.lineCounts.get(key);
+    if (wrapping !== undefined) return { height: this.heightOfLines(wrapping.lines), wrapping };
     const known = measured.get(key);
     if (known && replayLayout(this.doc, known.trace)) {
-      this.lineCounts.set(key, known.lines);
-      return { height: this.heightOfLines(known.lines), lines: known.lines };
+      this.lineCounts.set(key, known);
+      return { height: this.heightOfLines(known.lines), wrapping: known };
     }
-    const { value: height, trace } = traceLayout(this.doc, () => this.doc.heightOfString(this.printable(text), { width }));
+    const printable = this.printable(text);
+    const { value: height, trace } = traceLayout(this.doc, () => this.doc.heightOfString(printable, { width }));
     const counted = Math.round(height / this.doc.currentLineHeight(true));
     if (this.heightOfLines(counted) !== height) return { height };
-    this.lineCounts.set(key, counted);
+    const measuredHere = { lines: counted, oneWord: oneWord(printable, trace) };
+    this.lineCounts.set(key, measuredHere);
     if (trace && !known) {
       if (measured.size >= MAX_MEASURED) measured.clear();
-      measured.set(key, { lines: counted, trace });
+      measured.set(key, { ...measuredHere, trace });
     }
-    return { height, lines: counted };
+    return { height, wrapping: measuredHere };
   }
 
   /** What heightOfString gives for `lines` lines of the current font and size, from the cursor. */
@@ -297,14 +314,15 @@ export class ReportWriter {
 
   /**
    * Draws text at a position without moving the cursor; returns its height. Text measured to fit
-   * on one line is drawn without pdfkit's line wrapper, where that draws the same (_lines.ts).
+   * on one line (and, centred, to be one word) is drawn without pdfkit's line wrapper, where that
+   * draws the same (_lines.ts).
    */
   put(text: string, x: number, y: number, width: number, s: TextStyle = {}): number {
-    const { height, lines } = this.layout(text, width, s);
+    const { height, wrapping } = this.layout(text, width, s);
     this.doc.fillColor(s.color ?? COLORS.text);
     const align = s.align ?? 'left';
     const printable = this.printable(text);
-    const oneLine = align !== 'center' && lines === 1;
+    const oneLine = wrapping?.lines === 1 && (align !== 'center' || wrapping.oneWord);
     if (!(oneLine && linesDrawnDirectly() && drawLine(this.doc, printable, x, y, width, align))) {
       this.doc.text(printable, x, y, { width, align });
     }
