@@ -1,6 +1,7 @@
 /**
- * One-line texts drawn without pdfkit's line wrapper (_lines.ts): the same page content and the
- * same cursor as pdfkit's text(), and pdfkit's own drawing wherever it would break the page.
+ * Texts drawn without pdfkit's line wrapper (_lines.ts), on one line or on the lines it would
+ * break them into: the same page content and the same cursor as pdfkit's text(), and pdfkit's
+ * own drawing wherever it would break the page.
  */
 import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +33,18 @@ describe('one-line texts drawn directly', () => {
     const samples = LINES.flatMap((text, i) => [
       { text, bold: i % 2 === 0, size: 7.5 + (i % 4), align },
       { text, bold: i % 2 === 1, size: 13, align },
+    ]);
+    const viaPdfkit = drawSamples(false, samples);
+    const direct = drawSamples(true, samples);
+    expect(viaPdfkit).toBeDefined();
+    expect(direct!.content.equals(viaPdfkit!.content)).toBe(true);
+    expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
+  });
+
+  it.each(['left', 'right'] as const)('leave the page and the cursor as pdfkit does, %s-aligned, wrapped to several lines', (align) => {
+    const samples = LINES.flatMap((text, i) => [
+      { text, bold: i % 2 === 0, size: 7.5 + (i % 4), align, width: 60 },
+      { text: `${text} ${LINES[(i + 3) % LINES.length]}`, bold: i % 2 === 1, size: 9, align, width: 150 },
     ]);
     const viaPdfkit = drawSamples(false, samples);
     const direct = drawSamples(true, samples);

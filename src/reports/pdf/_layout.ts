@@ -14,7 +14,7 @@
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
 import { FONT, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
-import { drawLine, linesDrawnDirectly } from './_lines.js';
+import { drawLine, drawLines, linesDrawnDirectly, wrapLines } from './_lines.js';
 import { writeStreams } from './_streams.js';
 import { xmpSafe } from './_format.js';
 
@@ -104,10 +104,12 @@ export interface TableSpec {
 const MAX_MEASURED = 50_000;
 const measured = new Map<string, Wrapping & { trace: LayoutTrace }>();
 
-/** How a measured text wraps: its number of lines, and whether it is one word (see oneWord). */
+/** How a measured text wraps: its number of lines, whether it is one word (see oneWord), and the lines where known. */
 interface Wrapping {
   lines: number;
   oneWord: boolean;
+  /** The lines pdfkit's wrapper breaks the text into (wrapLines), to draw them without it. */
+  text?: readonly string[];
 }
 
 /**
@@ -291,10 +293,12 @@ export class ReportWriter {
       return { height: this.heightOfLines(known.lines), wrapping: known };
     }
     const printable = this.printable(text);
-    const { value: height, trace } = traceLayout(this.doc, () => this.doc.heightOfString(printable, { width }));
+    const { value: wrapped, trace } = traceLayout(this.doc, () => wrapLines(this.doc, printable, width) ?? { height: this.doc.heightOfString(printable, { width }) });
+    const { height } = wrapped;
     const counted = Math.round(height / this.doc.currentLineHeight(true));
     if (this.heightOfLines(counted) !== height) return { height };
-    const measuredHere = { lines: counted, oneWord: oneWord(printable, trace) };
+    const lines = 'lines' in wrapped && wrapped.lines.length === counted ? wrapped.lines : undefined;
+    const measuredHere: Wrapping = { lines: counted, oneWord: oneWord(printable, trace), text: lines };
     this.lineCounts.set(key, measuredHere);
     if (trace && !known) {
       if (measured.size >= MAX_MEASURED) measured.clear();
@@ -315,7 +319,9 @@ export class ReportWriter {
   /**
    * Draws text at a position without moving the cursor; returns its height. Text measured to fit
    * on one line (and, centred, to be one word) is drawn without pdfkit's line wrapper, where that
-   * draws the same (_lines.ts).
+   * draws the same (_lines.ts); so are the lines of a longer text its measurement kept, left or
+   * right aligned: wrapping a paragraph measures each of its words (each CJK character is one),
+   * drawing its lines measures each line once.
    */
   put(text: string, x: number, y: number, width: number, s: TextStyle = {}): number {
     const { height, wrapping } = this.layout(text, width, s);
@@ -323,7 +329,11 @@ export class ReportWriter {
     const align = s.align ?? 'left';
     const printable = this.printable(text);
     const oneLine = wrapping?.lines === 1 && (align !== 'center' || wrapping.oneWord);
-    if (!(oneLine && linesDrawnDirectly() && drawLine(this.doc, printable, x, y, width, align))) {
+    const lines = align !== 'center' && wrapping?.lines !== 1 ? wrapping?.text : undefined;
+    const drawn =
+      linesDrawnDirectly() &&
+      ((oneLine && drawLine(this.doc, printable, x, y, width, align)) || (lines !== undefined && align !== 'center' && drawLines(this.doc, lines, x, y, width, align)));
+    if (!drawn) {
       this.doc.text(printable, x, y, { width, align });
     }
     return height;
