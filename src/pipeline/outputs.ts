@@ -5,7 +5,7 @@ import { AuditError, ErrorCode } from '../model/errors.js';
 import { maskPans, maskPansDeep } from '../model/pan.js';
 import type { SourceRef } from '../model/records.js';
 import { findingsCsv, rejectsCsv } from '../reports/csv.js';
-import { renderReports } from '../reports/index.js';
+import { renderEachReport } from '../reports/index.js';
 import { progressCounter } from './progress.js';
 import type { MerchantData } from '../rules/types.js';
 import type { AuditResult } from './audit.js';
@@ -62,39 +62,45 @@ function maskedKeys(m: MerchantData): MerchantData {
 
 /**
  * Writes a run's output files. Each file is written under a temporary name and renamed into
- * place, so a crash never leaves a half-written file under its final name.
+ * place once every file is written, so a crash never leaves a half-written file under its final
+ * name, and a run that fails leaves none of its new files. Each PDF report is written as soon as
+ * it is rendered: the run never holds all of them (renderEachReport). Returns the files written:
+ * findings.json, findings.csv, summary.json, rejects.csv, then the reports in renderReports' order.
  */
 export async function writeOutputs(unmasked: AuditResult, outDir: string): Promise<string[]> {
   const result = maskedForOutput(unmasked);
   await mkdir(path.join(outDir, 'reports'), { recursive: true });
-  const files: [string, Buffer | string][] = [
-    ['findings.json', `${JSON.stringify(result.findings, null, 2)}\n`],
-    ['findings.csv', await findingsCsv(result.findings)],
-    ['summary.json', `${JSON.stringify(result.summary, null, 2)}\n`],
-    ['rejects.csv', await rejectsCsv(result.rejects)],
-  ];
-  // One report per merchant with activity, and the compliance report.
-  const progress = progressCounter('reports', result.summary.controlTotals.byMerchant.length + 1);
-  try {
-    const reports = await renderReports(result, { threads: renderThreads(), onRendered: progress.tick });
-    for (const report of reports) files.push([path.join('reports', report.name), report.bytes]);
-  } finally {
-    progress.stop();
-  }
-  const written: string[] = [];
-  for (const [name, content] of files) {
+  const written: { temp: string; final: string }[] = [];
+  const writeTemp = async (name: string, content: Buffer | string) => {
     const final = path.join(outDir, name);
     const temp = `${final}.tmp-${process.pid}`;
+    written.push({ temp, final });
+    await writeFile(temp, content);
+    return final;
+  };
+  try {
+    const files = [
+      await writeTemp('findings.json', `${JSON.stringify(result.findings, null, 2)}\n`),
+      await writeTemp('findings.csv', await findingsCsv(result.findings)),
+      await writeTemp('summary.json', `${JSON.stringify(result.summary, null, 2)}\n`),
+      await writeTemp('rejects.csv', await rejectsCsv(result.rejects)),
+    ];
+    // One report per merchant with activity, and the compliance report.
+    const progress = progressCounter('reports', result.summary.controlTotals.byMerchant.length + 1);
+    const reports: string[] = [];
     try {
-      await writeFile(temp, content);
-      await rename(temp, final);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
+      await renderEachReport(result, { threads: renderThreads(), onRendered: progress.tick }, async (report, i) => {
+        reports[i] = await writeTemp(path.join('reports', report.name), report.bytes);
+      });
+    } finally {
+      progress.stop();
     }
-    written.push(final);
+    for (const { temp, final } of written) await rename(temp, final);
+    return [...files, ...reports];
+  } catch (err) {
+    await Promise.all(written.map(({ temp }) => rm(temp, { force: true })));
+    throw err;
   }
-  return written;
 }
 
 /**

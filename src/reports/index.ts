@@ -40,31 +40,45 @@ export const POOL_FROM = 64;
  * that order, as when rendering here one after another.
  */
 export async function renderReports(result: AuditResult, options: RenderOptions = {}): Promise<RenderedReport[]> {
+  const reports: RenderedReport[] = [];
+  const names = await renderEachReport(result, options, (report, i) => {
+    reports[i] = report;
+  });
+  return names.map((_, i) => reports[i]!);
+}
+
+/**
+ * Renders the reports of renderReports and hands each to `take` as soon as it is rendered, with
+ * its position in renderReports' order; returns their names in that order. The reports are not
+ * kept: a run's thousand reports are about 90 MB, which writing each at once keeps out of the
+ * run's memory. `take` is awaited before the report is counted done. Should a report fail, the
+ * error is thrown once every report is rendered (and taken), as renderReports throws it.
+ */
+export async function renderEachReport(
+  result: AuditResult,
+  options: RenderOptions,
+  take: (report: RenderedReport, index: number) => Promise<void> | void,
+): Promise<string[]> {
   const tasks = merchantTasks(result);
   const threads = Math.min(options.threads ?? availableParallelism(), tasks.length);
   const inPool = threads > 1 && tasks.length >= (options.poolFrom ?? POOL_FROM);
+  const names = [...tasks.map((task) => `merchant-${task.merchant.merchantId}.pdf`), 'compliance.pdf'];
   const done = options.onRendered ?? (() => undefined);
-  const { merchants, compliance } = inPool ? await renderWithPool(tasks, result, threads, done) : await renderHere(tasks, result, done);
-  return [
-    ...tasks.map((task, i) => ({ name: `merchant-${task.merchant.merchantId}.pdf`, bytes: merchants[i]! })),
-    { name: 'compliance.pdf', bytes: compliance },
-  ];
-}
-
-interface Rendered {
-  merchants: Buffer[];
-  compliance: Buffer;
-}
-
-async function renderHere(tasks: MerchantReportTask[], result: AuditResult, done: () => void): Promise<Rendered> {
-  const merchants: Buffer[] = [];
-  for (const task of tasks) {
-    merchants.push(await renderMerchantReport(task));
+  const deliver = async (index: number, bytes: Buffer) => {
+    await take({ name: names[index]!, bytes }, index);
     done();
-  }
-  const compliance = await renderCompliance(result);
-  done();
-  return { merchants, compliance };
+  };
+  if (inPool) await renderWithPool(tasks, result, threads, deliver);
+  else await renderHere(tasks, result, deliver);
+  return names;
+}
+
+/** Hands a rendered report over: its index among the run's reports (merchants', then the compliance report). */
+type Deliver = (index: number, bytes: Buffer) => Promise<void>;
+
+async function renderHere(tasks: MerchantReportTask[], result: AuditResult, deliver: Deliver): Promise<void> {
+  for (const [i, task] of tasks.entries()) await deliver(i, await renderMerchantReport(task));
+  await deliver(tasks.length, await renderCompliance(result));
 }
 
 /**
@@ -74,25 +88,20 @@ async function renderHere(tasks: MerchantReportTask[], result: AuditResult, done
  * with both render threads idle). All are awaited before an error is thrown, so that none is
  * left running behind it, and the pool is closed whatever happens.
  */
-async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, threads: number, done: () => void): Promise<Rendered> {
+async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, threads: number, deliver: Deliver): Promise<void> {
   const pool = renderPool(threads);
   try {
-    const settled = <T>(p: Promise<T>) =>
-      p.then(
-        (value) => {
-          done();
-          return { ok: true, value } as const;
-        },
-        (reason: unknown) => ({ ok: false, reason }) as const,
-      );
-    const compliancePdf = settled(renderInPool(pool, { name: 'complianceReport', task: { summary: result.summary, findings: result.findings } }));
-    const [outcomes, compliance] = await Promise.all([Promise.all(tasks.map((task) => settled(renderInPool(pool, { name: 'merchantReport', task })))), compliancePdf]);
-    const merchants = outcomes.map((o) => {
-      if (!o.ok) throw o.reason;
-      return o.value;
-    });
-    if (!compliance.ok) throw compliance.reason;
-    return { merchants, compliance: compliance.value };
+    const settled = async (index: number, rendering: Promise<Buffer>) => {
+      try {
+        await deliver(index, await rendering);
+        return { ok: true } as const;
+      } catch (reason) {
+        return { ok: false, reason } as const;
+      }
+    };
+    const compliance = settled(tasks.length, renderInPool(pool, { name: 'complianceReport', task: { summary: result.summary, findings: result.findings } }));
+    const outcomes = await Promise.all([...tasks.map((task, i) => settled(i, renderInPool(pool, { name: 'merchantReport', task }))), compliance]);
+    for (const o of outcomes) if (!o.ok) throw o.reason;
   } finally {
     await pool.destroy();
   }
