@@ -24,6 +24,15 @@ const LINES = [
   'a\u00adb soft hyphen, tab\tand no-break\u00a0space',
 ];
 
+/** The samples drawn directly leave the same page content and the same cursors as pdfkit's text(). */
+function expectDrawnAsPdfkitDraws(samples: Parameters<typeof drawSamples>[1]): void {
+  const viaPdfkit = drawSamples(false, samples);
+  const direct = drawSamples(true, samples);
+  expect(viaPdfkit).toBeDefined();
+  expect(direct!.content.equals(viaPdfkit!.content)).toBe(true);
+  expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
+}
+
 describe('one-line texts drawn directly', () => {
   it('are drawn so in this thread (the check against pdfkit passed)', () => {
     expect(linesDrawnDirectly()).toBe(true);
@@ -34,11 +43,7 @@ describe('one-line texts drawn directly', () => {
       { text, bold: i % 2 === 0, size: 7.5 + (i % 4), align },
       { text, bold: i % 2 === 1, size: 13, align },
     ]);
-    const viaPdfkit = drawSamples(false, samples);
-    const direct = drawSamples(true, samples);
-    expect(viaPdfkit).toBeDefined();
-    expect(direct!.content.equals(viaPdfkit!.content)).toBe(true);
-    expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
+    expectDrawnAsPdfkitDraws(samples);
   });
 
   it.each(['left', 'right'] as const)('leave the page and the cursor as pdfkit does, %s-aligned, wrapped to several lines', (align) => {
@@ -46,11 +51,7 @@ describe('one-line texts drawn directly', () => {
       { text, bold: i % 2 === 0, size: 7.5 + (i % 4), align, width: 60 },
       { text: `${text} ${LINES[(i + 3) % LINES.length]}`, bold: i % 2 === 1, size: 9, align, width: 150 },
     ]);
-    const viaPdfkit = drawSamples(false, samples);
-    const direct = drawSamples(true, samples);
-    expect(viaPdfkit).toBeDefined();
-    expect(direct!.content.equals(viaPdfkit!.content)).toBe(true);
-    expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
+    expectDrawnAsPdfkitDraws(samples);
   });
 
   it('leave the page and the cursor as pdfkit does, centred, where the text is one word', () => {
@@ -59,11 +60,7 @@ describe('one-line texts drawn directly', () => {
       { text, bold: i % 2 === 0, size: 6.5 + (i % 4), align: 'center' as const },
       { text, bold: i % 2 === 1, size: 13, align: 'center' as const },
     ]);
-    const viaPdfkit = drawSamples(false, samples);
-    const direct = drawSamples(true, samples);
-    expect(viaPdfkit).toBeDefined();
-    expect(direct!.content.equals(viaPdfkit!.content)).toBe(true);
-    expect(direct!.cursors).toEqual(viaPdfkit!.cursors);
+    expectDrawnAsPdfkitDraws(samples);
   });
 
   it('are left to pdfkit where a line would end below the bottom margin, or the text must break', () => {
