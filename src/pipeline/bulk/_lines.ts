@@ -2,6 +2,7 @@ import { TextDecoder } from 'node:util';
 import { isFooterLine } from '../../parsers/_tabular.js';
 import { cleanCell, splitCsvLine } from '../../parsers/_text.js';
 import type { Encoding } from '../../parsers/types.js';
+import { BACKTICK, CR, DASH, HASH, LF, QUOTE } from './_bytes.js';
 
 /**
  * Byte-level line work for the bulk path: finding line ends, a line's merchant-id cell and footer
@@ -14,12 +15,6 @@ import type { Encoding } from '../../parsers/types.js';
  * is prepended back to the stream), so lines found on bytes are the lines readTabular finds on text.
  */
 
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKTICK = 0x60;
-const HASH = 0x23;
-const DASH = 0x2d;
 const NONE = Number.MAX_SAFE_INTEGER;
 
 /** One physical line of a buffer: content [start, end), the terminator excluded. */

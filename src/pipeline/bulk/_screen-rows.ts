@@ -2,6 +2,7 @@ import type { CanonicalField } from '../../parsers/_headers.js';
 import { cleanCell, parseLocalDateTime } from '../../parsers/_text.js';
 import type { Encoding } from '../../parsers/types.js';
 import { decodeLine } from './_lines.js';
+import { BACKTICK, COLON, DASH, DOT, EQUALS, PIPE, QUOTE, SPACE } from './_bytes.js';
 
 /**
  * The screen's reading of one line of a header-mapped export (acquirer-csv, pos-journal) straight
@@ -17,14 +18,6 @@ import { decodeLine } from './_lines.js';
  * files are not screened.
  */
 
-const QUOTE = 0x22;
-const BACKTICK = 0x60;
-const EQUALS = 0x3d;
-const PIPE = 0x7c;
-const DASH = 0x2d;
-const DOT = 0x2e;
-const COLON = 0x3a;
-const SPACE = 0x20;
 
 /** The columns the screen reads, by canonical field: the format's header map. */
 export type ColumnMap = Partial<Record<CanonicalField, number>>;

@@ -19,9 +19,8 @@ import { RecordSpill } from './_spill-records.js';
 import { Screen } from './screen.js';
 import { DateSpan, addToSourceTotals, merchantTotalsOf, noSourceTotals } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
+import { LF, QUOTE } from './_bytes.js';
 
-const NEWLINE = 0x0a;
-const QUOTE = 0x22;
 
 /**
  * Stage 2, in a worker: everything about the merchants of one bucket. Their lines are regrouped
@@ -230,13 +229,13 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
   for (; n < file.headLines; n++) numbers[n] = n + 1;
   for (let i = 0; i < kl.lines.length; i++) {
     at += chunks[kl.chunkOf[i]!]!.copy(bytes, at, kl.starts[i], kl.ends[i]);
-    bytes[at++] = NEWLINE;
+    bytes[at++] = LF;
     numbers[n++] = kl.lines[i]!;
   }
   for (const f of file.footers) {
     bytes.set(f.bytes, at);
     at += f.bytes.length;
-    bytes[at++] = NEWLINE;
+    bytes[at++] = LF;
     numbers[n++] = f.line;
   }
 
