@@ -41,24 +41,24 @@ export const POOL_FROM = 64;
  */
 export async function renderReports(result: AuditResult, options: RenderOptions = {}): Promise<RenderedReport[]> {
   const reports: RenderedReport[] = [];
-  const names = await renderEachReport(result, options, (report, i) => {
+  await renderEachReport(result, options, (report, i) => {
     reports[i] = report;
   });
-  return names.map((_, i) => reports[i]!);
+  return reports;
 }
 
 /**
  * Renders the reports of renderReports and hands each to `take` as soon as it is rendered, with
- * its position in renderReports' order; returns their names in that order. The reports are not
- * kept: a run's thousand reports are about 90 MB, which writing each at once keeps out of the
- * run's memory. `take` is awaited before the report is counted done. Should a report fail, the
- * error is thrown once every report is rendered (and taken), as renderReports throws it.
+ * its position in renderReports' order. The reports are not kept: a run's thousand reports are
+ * about 90 MB, which writing each at once keeps out of the run's memory. `take` is awaited before
+ * the report is counted done. Should a report fail, the error thrown is the one renderReports
+ * throws.
  */
 export async function renderEachReport(
   result: AuditResult,
   options: RenderOptions,
   take: (report: RenderedReport, index: number) => Promise<void> | void,
-): Promise<string[]> {
+): Promise<void> {
   const tasks = merchantTasks(result);
   const threads = Math.min(options.threads ?? availableParallelism(), tasks.length);
   const inPool = threads > 1 && tasks.length >= (options.poolFrom ?? POOL_FROM);
@@ -70,7 +70,6 @@ export async function renderEachReport(
   };
   if (inPool) await renderWithPool(tasks, result, threads, deliver);
   else await renderHere(tasks, result, deliver);
-  return names;
 }
 
 /** Hands a rendered report over: its index among the run's reports (merchants', then the compliance report). */
