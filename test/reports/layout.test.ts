@@ -4,12 +4,17 @@
  * first. The middle dot is the telling case: U+00B7 and U+30FB are one glyph in Noto Sans SC, and
  * a report maps it back to the character it was first laid out for, measured or drawn.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
+import { FONT, useReportFonts } from '../../src/reports/pdf/_fonts.js';
 import { ReportWriter } from '../../src/reports/pdf/_layout.js';
 import { merchantReportPdf } from '../../src/reports/pdf/merchant.js';
 import { buildFixture, LONG, merchantArgs, QINGFENG, WEIDAO } from './_fixture.js';
 import { readPdf } from './_pdf.js';
 
+const require = createRequire(import.meta.url);
 const fx = buildFixture();
 const render = async (id: string, name?: string) => {
   const args = await merchantArgs(fx, id);
@@ -28,6 +33,34 @@ describe('a report rendered after others in the same thread', () => {
     await render(LONG.id);
     await render(QINGFENG.id, `${KATAKANA_DOT}书店`);
     expect((await render(QINGFENG.id, `${LATIN_DOT}书店`)).equals(first)).toBe(true);
+  });
+
+  it('draws words laid out again, once the layout caches dropped them, as a font of its own draws them', async () => {
+    // A month with a thousand settlement-day findings lays out more distinct words than the
+    // thread and the document keep the layouts of (_fonts.ts): the first words are dropped, and
+    // laid out again when drawn again. pdfkit's own font keeps every word of the document.
+    const flood = Array.from({ length: 6000 }, (_, i) => `W${i}号`);
+    const texts = [LATIN_DOT, ...Array.from({ length: 60 }, (_, i) => flood.slice(100 * i, 100 * i + 100).join(' ')), LATIN_DOT, KATAKANA_DOT, flood.slice(0, 100).join(' ')];
+    const draw = async (fonts: 'shared' | 'own') => {
+      const doc = new PDFDocument({ compress: false, font: '', size: 'A4' });
+      if (fonts === 'shared') useReportFonts(doc);
+      else doc.registerFont(FONT.regular, readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')));
+      doc.font(FONT.regular).fontSize(9);
+      for (const text of texts) doc.text(text);
+      const chunks: Buffer[] = [];
+      doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const ended = new Promise((resolve) => doc.on('end', resolve));
+      doc.end();
+      await ended;
+      // The pages' text operators and the font's character map: what a reader draws and reads.
+      const streams = [...Buffer.concat(chunks).toString('latin1').matchAll(/stream\n([\s\S]*?)\nendstream/g)].map(([, body]) => body!);
+      return streams.filter((body) => body.includes(' Tj') || body.includes(' TJ') || body.includes('begincmap'));
+    };
+    const own = await draw('own');
+    expect(own.length).toBeGreaterThan(10);
+    expect(await draw('shared')).toEqual(own);
+    // Again, with the thread's layouts of the first document's last words.
+    expect(await draw('shared')).toEqual(own);
   });
 
   it('lays out the text a measurement taken from an earlier report measured, before drawing anything else', async () => {

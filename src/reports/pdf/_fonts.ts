@@ -45,6 +45,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { LRUCache } from 'lru-cache';
 import PDFDocument from 'pdfkit';
 import { storedAsIs } from './_streams.js';
 import { SubsetWriter, type FontSubset, type TrueTypeFont, type TrueTypeGlyph } from './_subset.js';
@@ -63,10 +64,20 @@ export const FONT = { regular: 'NotoSansSC-Regular', bold: 'NotoSansSC-Bold' } a
 type Variant = keyof typeof FONT;
 
 /**
- * Distinct words kept per font before the shared layouts are dropped and gathered again. A run of
- * a thousand merchants lays out a few tens of thousands; the cap bounds a long-lived process.
+ * Glyphs of word layouts a thread keeps per font, of the words most recently used: the labels and
+ * common words every report draws stay, the amounts, references and sentences that occur once
+ * make way. A layout holds objects per glyph, about 100 bytes a glyph, and a "word" is anything
+ * between spaces: a sentence of Chinese is one. The compliance report of a month with a thousand
+ * settlement-day findings lays out hundreds of thousands of glyphs: kept all, in the thread and
+ * in the document, its rendering alone peaked at 745 MiB; kept so, at 390 MiB (BENCHMARKS.md).
  */
-const MAX_SHARED_RUNS = 200_000;
+const SHARED_GLYPHS = 20_000;
+
+/** Glyphs of word layouts a document keeps, of the words most recently used (pdfkit's own cache keeps all). */
+const DOCUMENT_GLYPHS = 10_000;
+
+/** A word's size in a layout cache: its glyphs (at least 1, as the cache requires). */
+const glyphCount = (run: { glyphIds?: readonly number[]; glyphs?: readonly unknown[] }): number => Math.max(1, (run.glyphIds ?? run.glyphs ?? []).length);
 
 /** A fontkit glyph: the members read here. */
 interface Glyph {
@@ -116,7 +127,7 @@ interface SharedRun {
 
 /** A font parsed once per thread, its glyphs' metrics and outlines, and its words' layouts. */
 class SharedFont {
-  private readonly runs = new Map<string, SharedRun>();
+  private readonly runs = new LRUCache<string, SharedRun>({ maxSize: SHARED_GLYPHS, sizeCalculation: glyphCount });
   private readonly bases = new Map<number, Glyph>();
   /** Writes the documents' subsets (_subset.ts); null where fontkit's encoder is used. */
   subsets: SubsetWriter | null = null;
@@ -158,7 +169,6 @@ class SharedFont {
   }
 
   remember(text: string, run: SharedRun): void {
-    if (this.runs.size >= MAX_SHARED_RUNS) this.runs.clear();
     if (!this.runs.has(text)) this.runs.set(text, run);
   }
 }
@@ -186,6 +196,12 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 class DocumentFont {
   readonly view: FontkitFont;
   private readonly glyphs = new Map<number, Glyph>();
+  /**
+   * The document's layouts of the words it drew last. A word laid out again after its layout was
+   * dropped gets the same one: its glyphs are the document's, whose code points were set when
+   * first asked for.
+   */
+  private readonly runs = new LRUCache<string, Run>({ maxSize: DOCUMENT_GLYPHS, sizeCalculation: glyphCount });
   /**
    * The glyph requests of the word being shaped, while one is: the first for each glyph, since a
    * glyph's code points are set when it is created and a later request cannot change them.
@@ -216,11 +232,11 @@ class DocumentFont {
   }
 
   /** Replaces pdfkit's EmbeddedFont.layoutCached: the document's cache, then the shared one, then shaping. */
-  layoutCached(font: EmbeddedFont, cache: Record<string, Run>, text: string): Run {
-    let run = cache[text];
+  layoutCached(font: EmbeddedFont, text: string): Run {
+    let run = this.runs.get(text);
     if (!run) {
       run = this.reuse(text) ?? this.shape(font, text);
-      cache[text] = run;
+      this.runs.set(text, run);
     }
     if (this.trace && !this.trace.has(text)) this.trace.set(text, run.advanceWidth);
     return run;
@@ -382,8 +398,7 @@ export function useReportFonts(doc: PDFKit.PDFDocument): void {
     // this document's own; only its words are not shared.
     const embedded = currentFont(doc);
     if (isEmbeddedFont(embedded) && embedded.font === own.view && embedded.layoutCache) {
-      const cache = embedded.layoutCache;
-      embedded.layoutCached = (text: string) => own.layoutCached(embedded, cache, text);
+      embedded.layoutCached = (text: string) => own.layoutCached(embedded, text);
       documentFonts.set(embedded, own);
       const { subset } = embedded;
       const writer = font.subsets;

@@ -46,6 +46,9 @@ import { deflateSync } from 'node:zlib';
 /** zlib's options for every stream: see above. */
 export const DEFLATE = { level: 3, memLevel: 9 } as const;
 
+/** The most operator text a stream gathers before converting it to bytes (see writeStreams). */
+const TEXT_HELD = 8 * 1024;
+
 /** Bytes to be written as they are, not deflated (storedAsIs). */
 const storedBytes = new WeakSet<Uint8Array>();
 
@@ -98,6 +101,10 @@ export function writeStreams(doc: PDFKit.PDFDocument): void {
       reference.write = (chunk) => {
         if (!(chunk instanceof Uint8Array)) {
           text += `${chunk}\n`;
+          // Held as bytes past this size: a report's pages stay open until it ends (pdfkit's
+          // bufferPages, for "Page X of Y"), and gathered text is a string of thousands of
+          // pieces, about three times the memory of its bytes.
+          if (text.length >= TEXT_HELD) writeText();
           return;
         }
         writeText();
