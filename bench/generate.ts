@@ -30,6 +30,11 @@ export interface GeneratedMonth {
   posFile: string;
   /** The merchants' bank statements, one ICBC export each: every settlement day credited when due. */
   bankDir: string;
+  /**
+   * The same statements, but the first SHORT_MERCHANTS merchants are credited 1 元 short every
+   * day: a month with about a thousand settlement-short findings, each naming the day's records.
+   */
+  bankShortDir: string;
   configFile: string;
   asOf: string;
   acquirerRows: number;
@@ -240,13 +245,16 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
   pos.close();
 
   const bankDir = path.join(dir, 'bank');
-  writeStatements(bankDir, merchants, nets);
+  writeStatements(bankDir, merchants, nets, 0);
+  const bankShortDir = path.join(dir, 'bank-short');
+  writeStatements(bankShortDir, merchants, nets, SHORT_MERCHANTS);
   const configFile = path.join(dir, 'contracts.yaml');
   writeFileSync(configFile, contractYaml(merchants));
   const result: GeneratedMonth = {
     acquirerFile,
     posFile,
     bankDir,
+    bankShortDir,
     configFile,
     asOf: AS_OF,
     acquirerRows,
@@ -263,7 +271,11 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
  * each due date (T+1 in business days) of its settlement days' net, through the first days of
  * the next month, so that every day of the month is credited.
  */
-function writeStatements(dir: string, merchants: Merchant[], nets: Map<string, number>[]): void {
+/** Merchants whose every credit is 1 元 short in `bankShortDir`. */
+const SHORT_MERCHANTS = 50;
+
+/** Writes each merchant's statement; the first `short` merchants' credits are each 1 元 (100 fen) short. */
+function writeStatements(dir: string, merchants: Merchant[], nets: Map<string, number>[], short: number): void {
   mkdirSync(dir, { recursive: true });
   const dues = new Map<string, string>();
   merchants.forEach((m, i) => {
@@ -273,7 +285,8 @@ function writeStatements(dir: string, merchants: Merchant[], nets: Map<string, n
       if (due === undefined) dues.set(date, (due = dueDate(date, 'T+1', chinaCalendar)));
       byDue.set(due, (byDue.get(due) ?? 0) + net);
     }
-    const rows: BankRow[] = [...byDue].sort().map(([date, income]) => ({ date, summary: '银联入账', income, expense: 0, payer: ACQUIRER_NAME }));
+    const shortBy = i < short ? 100 : 0;
+    const rows: BankRow[] = [...byDue].sort().map(([date, income]) => ({ date, summary: '银联入账', income: income - shortBy, expense: 0, payer: ACQUIRER_NAME }));
     writeFileSync(path.join(dir, `icbc_${m.account}_202610.csv`), icbcStatement({ account: m.account, name: m.name }, rows));
   });
 }
