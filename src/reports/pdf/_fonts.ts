@@ -69,7 +69,7 @@ type Variant = keyof typeof FONT;
  * make way. A layout holds objects per glyph, about 100 bytes a glyph, and a "word" is anything
  * between spaces: a sentence of Chinese is one. The compliance report of a month with a thousand
  * settlement-day findings lays out hundreds of thousands of glyphs: kept all, in the thread and
- * in the document, its rendering alone peaked at 745 MiB; kept so, at 390 MiB (BENCHMARKS.md).
+ * in the document, its rendering alone peaked at 727 MiB; kept so, at 382 MiB (BENCHMARKS.md).
  */
 const SHARED_GLYPHS = 20_000;
 
