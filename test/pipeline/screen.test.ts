@@ -202,6 +202,24 @@ describe('a change to one merchant’s month', () => {
     expect(on.screened?.of).toBe(4);
     expect(on.screened?.merchants).toBe(expected === 'clean' ? 4 : 3);
   });
+
+  it('an acquirer record twice under another trace number, with no POS journal: the same result with the screen and without', async () => {
+    // Without a POS sale to take each reference once, and with another trace number, only the
+    // screen's own check of the acquirer's references stands between a duplicate charge and a
+    // cleared merchant.
+    const dir = path.join(work, 'change-acquirer-alone');
+    const acquirerFile = path.join(dir, 'acquirer_202610.csv');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const acquirer = [...text.acquirer];
+    acquirer.splice(TARGET + 1, 0, acquirer[TARGET]!);
+    setCell(acquirer, TARGET + 1, 14, '999999');
+    await writeFile(acquirerFile, iconv.encode(`${acquirer.join(text.eol)}${text.eol}`, 'gbk'));
+    const { on } = await both({ config: text.config, files: [acquirerFile], asOf: clean.month.asOf });
+    expect(on.summary.counts.byRule['duplicate-charge']).toBe(1);
+    expect(on.screened?.of).toBe(4);
+    expect(on.screened?.merchants).toBe(3);
+  });
 });
 
 /**

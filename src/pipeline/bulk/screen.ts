@@ -389,8 +389,11 @@ class MerchantMonth {
       if (mcc !== undefined && this.contract.mcc && mcc.trim() !== this.contract.mcc) return undefined;
 
       const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
-      if (ref === undefined || this.references.has(ref)) return undefined;
-      this.references.set(ref, amount);
+      if (ref === undefined) return undefined;
+      // A reference seen before leaves the table's size as it was: one lookup, not two (the
+      // amount it overwrites is never read, since the merchant then takes the full path).
+      const known = this.references.size;
+      if (this.references.set(ref, amount).size === known) return undefined;
       if (terminal !== undefined && batch >= 0 && trace >= 0 && b[batch] !== b[batch + 1] && b[trace] !== b[trace + 1]) {
         const batchKey = keyOf(buf, b[batch]!, b[batch + 1]!);
         const traceKey = keyOf(buf, b[trace]!, b[trace + 1]!);
@@ -496,10 +499,9 @@ class MerchantMonth {
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
     let seen = this.traces.get(terminal);
     if (!seen) this.traces.set(terminal, (seen = new Set()));
-    const key = pairKey(batch, trace);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
+    // Added if new, in one lookup: a pair seen before leaves the set's size as it was.
+    const known = seen.size;
+    return seen.add(pairKey(batch, trace)).size !== known;
   }
 
   private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
