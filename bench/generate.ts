@@ -266,15 +266,15 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
   return result;
 }
 
-/**
- * One ICBC statement per merchant (samples/generator.ts's layout): a credit from the acquirer on
- * each due date (T+1 in business days) of its settlement days' net, through the first days of
- * the next month, so that every day of the month is credited.
- */
 /** Merchants whose every credit is 1 元 short in `bankShortDir`. */
 const SHORT_MERCHANTS = 50;
 
-/** Writes each merchant's statement; the first `short` merchants' credits are each 1 元 (100 fen) short. */
+/**
+ * One ICBC statement per merchant (samples/generator.ts's layout): a credit from the acquirer on
+ * each due date (T+1 in business days) of its settlement days' net, through the first days of
+ * the next month, so that every day of the month is credited. The first `short` merchants' credits
+ * are each 1 元 (100 fen) short.
+ */
 function writeStatements(dir: string, merchants: Merchant[], nets: Map<string, number>[], short: number): void {
   mkdirSync(dir, { recursive: true });
   const dues = new Map<string, string>();
