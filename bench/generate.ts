@@ -267,7 +267,7 @@ export function generateMonth(dir: string, options: MonthOptions): GeneratedMont
 }
 
 /** Merchants whose every credit is 1 元 short in `bankShortDir`. */
-const SHORT_MERCHANTS = 50;
+export const SHORT_MERCHANTS = 50;
 
 /**
  * One ICBC statement per merchant (samples/generator.ts's layout): a credit from the acquirer on

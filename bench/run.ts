@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateMonth, type GeneratedMonth } from './generate.js';
+import { SHORT_MERCHANTS, generateMonth, type GeneratedMonth } from './generate.js';
 
 /**
  * `npm run bench [-- --rows N --runs R --speedup-rows M --state --bank]`: generates a month of GBK
@@ -242,7 +242,7 @@ function main(): void {
   if (args.bank) {
     const dir = path.join(args.out, 'audit-bank');
     const bankRun = (screen: 'on' | 'off', bankDir = data.bankDir) => {
-      log(`settle-audit audit with the bank statements${bankDir === data.bankDir ? '' : ' of 50 merchants credited short'}, screen ${screen}`);
+      log(`settle-audit audit with the bank statements${bankDir === data.bankDir ? '' : ` of ${SHORT_MERCHANTS} merchants credited short`}, screen ${screen}`);
       return median(args.runs, () => {
         rmSync(dir, { recursive: true, force: true });
         const cmd = ['node', BIN, 'audit', '--config', data.configFile, '--out', dir, '--as-of', data.asOf, data.acquirerFile, data.posFile, bankDir];
@@ -370,7 +370,7 @@ function main(): void {
     process.stdout.write(
       `audit with the bank statements: ${withBank.seconds} s, ${withBank.peakRssMiB ?? '?'} MiB; ` +
         `without the screen: ${withBank.unscreenedSeconds} s, ${withBank.unscreenedPeakRssMiB ?? '?'} MiB; ` +
-        `50 merchants credited short (${withBank.creditedShort.findings} findings): ${withBank.creditedShort.seconds} s, ${withBank.creditedShort.peakRssMiB ?? '?'} MiB\n`,
+        `${SHORT_MERCHANTS} merchants credited short (${withBank.creditedShort.findings} findings): ${withBank.creditedShort.seconds} s, ${withBank.creditedShort.peakRssMiB ?? '?'} MiB\n`,
     );
   }
   if (speedup) process.stdout.write(`speed-up, 2 workers over 1 at ${args.speedupRows} rows: partition ${speedup.partitionSpeedup}×, audit stage ${speedup.auditStageSpeedup}×\n`);

@@ -195,8 +195,10 @@ export class MerchantCells<V> {
   }
 }
 
-function sameBytes(cell: Buffer, buf: Buffer, at: number): boolean {
-  for (let i = 0; i < cell.length; i++) if (cell[i] !== buf[at + i]) return false;
+/** Whether `buf` holds the bytes of `cell` at `at` (the caller knows there are that many). */
+export function sameBytes(cell: Buffer, buf: Buffer, at: number): boolean {
+  const length = cell.length;
+  for (let i = 0; i < length; i++) if (cell[i] !== buf[at + i]) return false;
   return true;
 }
 

@@ -1,7 +1,7 @@
 import type { CanonicalField } from '../../parsers/_headers.js';
 import { cleanCell, parseLocalDateTime } from '../../parsers/_text.js';
 import type { Encoding } from '../../parsers/types.js';
-import { decodeLine } from './_lines.js';
+import { decodeLine, sameBytes } from './_lines.js';
 import { BACKTICK, COLON, DASH, DOT, EQUALS, PIPE, QUOTE, SPACE } from './_bytes.js';
 
 /**
@@ -42,7 +42,7 @@ export class CellValues<V> {
   get(buf: Buffer, start: number, end: number): V {
     const length = end - start;
     for (const r of this.recent) {
-      if (r.bytes.length === length && sameBytes(r.bytes, buf, start, end)) return r.value;
+      if (r.bytes.length === length && sameBytes(r.bytes, buf, start)) return r.value;
     }
     const key = buf.toString('latin1', start, end);
     let value = this.byBytes.get(key);
@@ -60,11 +60,6 @@ export class CellValues<V> {
 
 /** What CellValues hands valueOf for a cell the decoder could not read: no valid text is this. */
 export const INVALID = '\uFFFD';
-
-function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
-  for (let i = 0; i < end - start; i++) if (a[i] !== buf[start + i]) return false;
-  return true;
-}
 
 /**
  * The cell boundaries of a line, `cells` of them, into `bounds` (start, end pairs); false when the

@@ -11,6 +11,7 @@
  *
  * The only I/O is reading the two font files (_fonts.ts).
  */
+import { LRUCache } from 'lru-cache';
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
 import { FONT, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
@@ -99,10 +100,10 @@ export interface TableSpec {
  * their measurement laid out (traceLayout). A run's reports measure the same labels, headings and
  * file names; another report measures one by laying out those words again, with no wrapping,
  * and takes the count if every word has the width it had (replayLayout), which leaves its fonts
- * exactly as measuring would have.
+ * exactly as measuring would have. The 50 000 most recently used are kept, as the words' layouts
+ * are (_fonts.ts).
  */
-const MAX_MEASURED = 50_000;
-const measured = new Map<string, Wrapping & { trace: LayoutTrace }>();
+const measured = new LRUCache<string, Wrapping & { trace: LayoutTrace }>({ max: 50_000 });
 
 /** How a measured text wraps: its number of lines, whether it is one word (see oneWord), and the lines where known. */
 interface Wrapping {
@@ -301,7 +302,6 @@ export class ReportWriter {
     const measuredHere: Wrapping = { lines: counted, oneWord: oneWord(printable, trace), text: lines };
     this.lineCounts.set(key, measuredHere);
     if (trace && !known) {
-      if (measured.size >= MAX_MEASURED) measured.clear();
       measured.set(key, { ...measuredHere, trace });
     }
     return { height, wrapping: measuredHere };
@@ -329,7 +329,7 @@ export class ReportWriter {
     const align = s.align ?? 'left';
     const printable = this.printable(text);
     const oneLine = wrapping?.lines === 1 && (align !== 'center' || wrapping.oneWord);
-    const lines = align !== 'center' && wrapping?.lines !== 1 ? wrapping?.text : undefined;
+    const lines = wrapping?.lines !== 1 ? wrapping?.text : undefined;
     const drawn =
       linesDrawnDirectly() &&
       ((oneLine && drawLine(this.doc, printable, x, y, width, align)) || (lines !== undefined && align !== 'center' && drawLines(this.doc, lines, x, y, width, align)));

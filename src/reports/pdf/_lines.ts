@@ -121,9 +121,9 @@ export function wrapLines(doc: PDFKit.PDFDocument, text: string, width: number):
  */
 export function drawLines(doc: PDFKit.PDFDocument, lines: readonly string[], x: number, y: number, width: number, align: 'left' | 'right'): boolean {
   const d = doc as unknown as PdfkitText;
-  const step = d.currentLineHeight(true) + (d._lineGap || 0);
-  const maxY = Math.fround(d.page.maxY());
   const lineHeight = d.currentLineHeight(true);
+  const step = lineHeight + (d._lineGap || 0);
+  const maxY = Math.fround(d.page.maxY());
   let lineY = y;
   for (const line of lines) {
     if (MANDATORY_BREAK.test(line) || lineY > maxY || lineY + lineHeight > maxY) return false;
