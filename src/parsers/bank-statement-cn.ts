@@ -1,4 +1,5 @@
-import XLSX from 'xlsx';
+import { createRequire } from 'node:module';
+import type XLSXModule from 'xlsx';
 import { minorDigits, parseAmount } from '../model/money.js';
 import type { BankEntry } from '../model/records.js';
 import { Tally, bankRecord, checkEvent, maskIfCard, rejectEvent, withOptional } from './_bank.js';
@@ -6,6 +7,14 @@ import { cleanCell, decode, detectEncoding, guessDelimiter, ownValue, parseLocal
 import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from './types.js';
 
 const ID = 'bank-statement-cn';
+
+/**
+ * SheetJS, loaded the first time a workbook is read: evaluating it takes about 80 ms, a sixth of
+ * the command line's start-up, and most runs read no workbook (nor do the bulk workers, which
+ * load every parser).
+ */
+let sheetJs: typeof XLSXModule | undefined;
+const xlsx = (): typeof XLSXModule => (sheetJs ??= createRequire(import.meta.url)('xlsx') as typeof XLSXModule);
 
 /** How far down a file the header row is looked for: bank exports put up to a dozen preamble lines above it. */
 const HEADER_SCAN = 60;
@@ -670,6 +679,7 @@ function includesBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
  * format, which may round; date-formatted numbers become `YYYY-MM-DD HH:MM:SS`.
  */
 function readSheets(bytes: Uint8Array, maxRows = Infinity): string[][][] {
+  const XLSX = xlsx();
   const wb = XLSX.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
     type: 'buffer',
     cellNF: true,
@@ -684,17 +694,17 @@ function readSheets(bytes: Uint8Array, maxRows = Infinity): string[][][] {
     const rows: string[][] = [];
     for (let r = 0; r <= range.e.r; r++) {
       const cells: string[] = [];
-      for (let c = 0; c <= range.e.c; c++) cells.push(cellText(ws[XLSX.utils.encode_cell({ r, c })] as XLSX.CellObject | undefined));
+      for (let c = 0; c <= range.e.c; c++) cells.push(cellText(ws[XLSX.utils.encode_cell({ r, c })] as XLSXModule.CellObject | undefined));
       rows.push(cells);
     }
     return rows;
   });
 }
 
-function cellText(cell: XLSX.CellObject | undefined): string {
+function cellText(cell: XLSXModule.CellObject | undefined): string {
   if (!cell || cell.v === undefined || cell.v === null) return cell?.w ?? '';
   if (cell.t === 'n' && typeof cell.v === 'number') {
-    if (cell.z !== undefined && XLSX.SSF.is_date(cell.z)) return excelDate(cell.v);
+    if (cell.z !== undefined && xlsx().SSF.is_date(cell.z)) return excelDate(cell.v);
     const s = String(cell.v);
     return /e/i.test(s) ? (cell.w ?? s) : s;
   }
@@ -703,7 +713,7 @@ function cellText(cell: XLSX.CellObject | undefined): string {
 }
 
 function excelDate(serial: number): string {
-  const d = XLSX.SSF.parse_date_code(serial) as { y: number; m: number; d: number; H: number; M: number; S: number };
+  const d = xlsx().SSF.parse_date_code(serial) as { y: number; m: number; d: number; H: number; M: number; S: number };
   const p = (n: number) => String(n).padStart(2, '0');
   const date = `${d.y}-${p(d.m)}-${p(d.d)}`;
   return d.H || d.M || d.S ? `${date} ${p(d.H)}:${p(d.M)}:${p(d.S)}` : date;

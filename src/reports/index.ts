@@ -5,7 +5,14 @@ import type { Finding } from '../model/finding.js';
 import { inputFilesOf } from '../pipeline/merchant-data.js';
 import type { RunSummary } from '../model/summary.js';
 import type { MerchantReportSummary } from './pdf/merchant.js';
-import { renderComplianceReport, renderMerchantReport, rethrown, type ComplianceReportTask, type MerchantReportTask, type RenderOutcome } from './_render.js';
+import type { ComplianceReportTask, MerchantReportTask, RenderOutcome } from './_render.js';
+
+/**
+ * The renderers, with pdfkit and the fonts, loaded when a report is rendered in this thread or a
+ * render worker's error is read: a run that renders in the pool never loads them here, and every
+ * other command starts without them (about 90 ms).
+ */
+const renderers = () => import('./_render.js');
 
 export interface RenderedReport {
   name: string;
@@ -76,6 +83,7 @@ export async function renderEachReport(
 type Deliver = (index: number, bytes: Buffer) => Promise<void>;
 
 async function renderHere(tasks: MerchantReportTask[], result: AuditResult, deliver: Deliver): Promise<void> {
+  const { renderMerchantReport } = await renderers();
   for (const [i, task] of tasks.entries()) await deliver(i, await renderMerchantReport(task));
   await deliver(tasks.length, await renderCompliance(result));
 }
@@ -107,6 +115,7 @@ async function renderWithPool(tasks: MerchantReportTask[], result: AuditResult, 
 }
 
 async function renderCompliance(result: AuditResult): Promise<Buffer> {
+  const { renderComplianceReport } = await renderers();
   return renderComplianceReport({ summary: result.summary, findings: result.findings });
 }
 
@@ -146,7 +155,7 @@ type PoolTask = { name: 'merchantReport'; task: MerchantReportTask } | { name: '
 
 async function renderInPool(pool: Piscina, { name, task }: PoolTask): Promise<Buffer> {
   const outcome = (await pool.run(task, { name })) as RenderOutcome;
-  if (!outcome.ok) throw rethrown(outcome.error);
+  if (!outcome.ok) throw (await renderers()).rethrown(outcome.error);
   // The bytes arrive as a plain Uint8Array; a Buffer over the same memory, not a copy.
   return Buffer.from(outcome.value.buffer, outcome.value.byteOffset, outcome.value.byteLength);
 }
