@@ -79,26 +79,34 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     return final;
   };
   try {
-    const files = [
-      await writeTemp('findings.json', `${JSON.stringify(result.findings, null, 2)}\n`),
-      await writeTemp('findings.csv', await findingsCsv(result.findings)),
-      await writeTemp('summary.json', `${JSON.stringify(result.summary, null, 2)}\n`),
-      await writeTemp('rejects.csv', await rejectsCsv(result.rejects)),
-    ];
-    // One report per merchant with activity, and the compliance report.
+    // One report per merchant with activity, and the compliance report. Started first: the
+    // render threads start up while the data files are written.
     const progress = progressCounter('reports', result.summary.controlTotals.byMerchant.length + 1);
     const reports: string[] = [];
+    const rendering = renderEachReport(result, { threads: renderThreads(), onRendered: progress.tick }, async (report, i) => {
+      reports[i] = await writeTemp(path.join('reports', report.name), report.bytes);
+    }).finally(() => progress.stop());
+    // Its failure is thrown below, once the data files are written: not an unhandled rejection meanwhile.
+    rendering.catch(() => undefined);
+    let files: string[];
     try {
-      await renderEachReport(result, { threads: renderThreads(), onRendered: progress.tick }, async (report, i) => {
-        reports[i] = await writeTemp(path.join('reports', report.name), report.bytes);
-      });
-    } finally {
-      progress.stop();
+      files = [
+        await writeTemp('findings.json', `${JSON.stringify(result.findings, null, 2)}\n`),
+        await writeTemp('findings.csv', await findingsCsv(result.findings)),
+        await writeTemp('summary.json', `${JSON.stringify(result.summary, null, 2)}\n`),
+        await writeTemp('rejects.csv', await rejectsCsv(result.rejects)),
+      ];
+    } catch (err) {
+      // Every report written is a file to remove: the rendering ends first.
+      await rendering.catch(() => undefined);
+      throw err;
     }
+    await rendering;
     for (const { temp, final } of written) await rename(temp, final);
     return [...files, ...reports];
   } catch (err) {
-    await Promise.all(written.map(({ temp }) => rm(temp, { force: true })));
+    // Every removal finished before the run's own error is thrown (one that fails does not stop the others).
+    await Promise.allSettled(written.map(({ temp }) => rm(temp, { force: true })));
     throw err;
   }
 }

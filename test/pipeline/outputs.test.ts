@@ -2,7 +2,7 @@
  * A run's output files (writeOutputs): every report written as it is rendered, all files renamed
  * into place together, and nothing new left behind by a run whose reports fail.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,15 @@ describe('writeOutputs', () => {
     expect((await readdir(dir)).sort()).toEqual(['findings.json', 'reports']);
     expect(await readdir(path.join(dir, 'reports'))).toEqual([]);
     expect(await readFile(path.join(dir, 'findings.json'), 'utf8')).toBe('the last run\n');
+  });
+
+  it('leaves the folder as it was when a data file cannot be written while the reports render', async () => {
+    const dir = await outDir();
+    // A folder where summary.json's temporary file goes: writing it fails, the reports are rendering.
+    const blocked = `summary.json.tmp-${process.pid}`;
+    await mkdir(path.join(dir, blocked));
+    await expect(writeOutputs(result, dir)).rejects.toThrow(/EISDIR/);
+    expect((await readdir(dir)).sort()).toEqual(['reports', blocked]);
+    expect(await readdir(path.join(dir, 'reports'))).toEqual([]);
   });
 });
