@@ -86,22 +86,17 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     const rendering = renderEachReport(result, { threads: renderThreads(), onRendered: progress.tick }, async (report, i) => {
       reports[i] = await writeTemp(path.join('reports', report.name), report.bytes);
     }).finally(() => progress.stop());
-    // Its failure is thrown below, once the data files are written: not an unhandled rejection meanwhile.
-    rendering.catch(() => undefined);
-    let files: string[];
-    try {
-      files = [
-        await writeTemp('findings.json', `${JSON.stringify(result.findings, null, 2)}\n`),
-        await writeTemp('findings.csv', await findingsCsv(result.findings)),
-        await writeTemp('summary.json', `${JSON.stringify(result.summary, null, 2)}\n`),
-        await writeTemp('rejects.csv', await rejectsCsv(result.rejects)),
-      ];
-    } catch (err) {
-      // Every report written is a file to remove: the rendering ends first.
-      await rendering.catch(() => undefined);
-      throw err;
-    }
-    await rendering;
+    const writingData = (async () => [
+      await writeTemp('findings.json', `${JSON.stringify(result.findings, null, 2)}\n`),
+      await writeTemp('findings.csv', await findingsCsv(result.findings)),
+      await writeTemp('summary.json', `${JSON.stringify(result.summary, null, 2)}\n`),
+      await writeTemp('rejects.csv', await rejectsCsv(result.rejects)),
+    ])();
+    // Both end before anything is renamed or removed; a data file's error first, then a report's.
+    const [data, rendered] = await Promise.allSettled([writingData, rendering]);
+    if (data.status === 'rejected') throw data.reason;
+    if (rendered.status === 'rejected') throw rendered.reason;
+    const files = data.value;
     for (const { temp, final } of written) await rename(temp, final);
     return [...files, ...reports];
   } catch (err) {
