@@ -356,6 +356,29 @@ class MerchantMonth {
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
     if (f.cells > MAX_CELLS) return undefined;
+    const lines = new AcquirerLines();
+    if (!this.readAcquirerLines(f, kl, chunks, lines)) return undefined;
+    const { sums, span, dates } = lines;
+    // The last day's net: the loop adds a day's up when the next day begins.
+    if (lines.settleDate !== '') this.nets.set(lines.settleDate, (this.nets.get(lines.settleDate) ?? 0) + lines.dayNet);
+    for (const d of this.nets.keys()) if (this.lastSettleDate === undefined || d > this.lastSettleDate) this.lastSettleDate = d;
+    this.settleDates.push({ file: f, lines: kl, dates });
+    this.acquirerCount += sums.count;
+    this.acquirerSums.amountMinor += sums.amountMinor;
+    this.acquirerSums.feeMinor += sums.feeMinor;
+    this.acquirerSums.netMinor += sums.netMinor;
+    return this.part(f, kl, span, { ...sums, currency: this.currency }, { count: sums.count, gross: sums.amountMinor });
+  }
+
+  /**
+   * The loop of `acquirer`, into `out`; false when a line is not one the screen clears. Kept apart,
+   * ending with nothing but its return, because of how V8 optimizes a long loop: it compiles the
+   * running loop on the spot (on-stack replacement) and keeps that code for the next calls. Code
+   * after the loop that had not yet run when it was compiled made later calls fall back to the
+   * interpreter at the loop's end: 116 deoptimizations in one 5 M-row run, and as many
+   * compilations again (`node --trace-deopt --trace-opt`); none since.
+   */
+  private readAcquirerLines(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[], out: AcquirerLines): boolean {
     const map = f.map;
     const b = this.bounds;
     const at = (column: number | undefined): number => (column === undefined ? -1 : 2 * column);
@@ -369,44 +392,42 @@ class MerchantMonth {
     const batch = at(map.batch);
     const trace = at(map.trace);
     const reference = at(map.reference);
-    if (reference < 0) return undefined;
-    const sums = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
-    const span = new Span();
-    const dates: string[] = [];
+    if (reference < 0) return false;
+    const { sums, span, dates } = out;
     let settleDate = '';
     let dayNet = 0;
     for (let i = 0; i < kl.lines.length; i++) {
       if ((i & (AHEAD - 1)) === 0) this.touchAhead(kl, chunks, i + AHEAD);
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
-      if (date === null) return undefined;
+      if (date === null) return false;
       const amount = plainAmount(buf, b[2 * map.amount!]!, b[2 * map.amount! + 1]!);
       const feeMinor = fee < 0 || b[fee] === b[fee + 1] ? 0 : plainAmount(buf, b[fee]!, b[fee + 1]!);
       const netMinor = net < 0 || b[net] === b[net + 1] ? amount - feeMinor : plainAmount(buf, b[net]!, b[net + 1]!);
-      if (amount < 0 || feeMinor < 0 || netMinor < 0) return undefined;
+      if (amount < 0 || feeMinor < 0 || netMinor < 0) return false;
       // r.date('settleDate') ?? the transaction's date
       const settled = settle >= 0 && b[settle] !== b[settle + 1] ? this.times.date(buf, b[settle]!, b[settle + 1]!) : date;
-      if (settled === null) return undefined;
+      if (settled === null) return false;
       const cardKind: CardKind = kind < 0 ? 'unknown' : f.cardKind.get(buf, b[kind]!, b[kind + 1]!);
       const merchantName = name < 0 ? undefined : f.text.name.get(buf, b[name]!, b[name + 1]!);
       const terminal = terminalAt < 0 ? undefined : f.text.terminal.get(buf, b[terminalAt]!, b[terminalAt + 1]!);
       const mcc = mccAt < 0 ? undefined : f.text.mcc.get(buf, b[mccAt]!, b[mccAt + 1]!);
-      if (merchantName === null || terminal === null || mcc === null) return undefined;
-      if (mcc !== undefined && this.contract.mcc && mcc.trim() !== this.contract.mcc) return undefined;
+      if (merchantName === null || terminal === null || mcc === null) return false;
+      if (mcc !== undefined && this.contract.mcc && mcc.trim() !== this.contract.mcc) return false;
 
       const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
-      if (ref === undefined) return undefined;
+      if (ref === undefined) return false;
       // A reference seen before leaves the table's size as it was: one lookup, not two (the
       // amount it overwrites is never read, since the merchant then takes the full path).
       const known = this.references.size;
-      if (this.references.set(ref, amount).size === known) return undefined;
+      if (this.references.set(ref, amount).size === known) return false;
       if (terminal !== undefined && batch >= 0 && trace >= 0 && b[batch] !== b[batch + 1] && b[trace] !== b[trace + 1]) {
         const batchKey = keyOf(buf, b[batch]!, b[batch + 1]!);
         const traceKey = keyOf(buf, b[trace]!, b[trace + 1]!);
-        if (batchKey === undefined || traceKey === undefined || !this.firstTrace(terminal, batchKey, traceKey)) return undefined;
+        if (batchKey === undefined || traceKey === undefined || !this.firstTrace(terminal, batchKey, traceKey)) return false;
       }
       const row = this.pricingRow(cardKind, date);
-      if (row && feeMinor > feeByRow(this.contract, row, amount).expectedMinor) return undefined;
+      if (row && feeMinor > feeByRow(this.contract, row, amount).expectedMinor) return false;
 
       sums.count++;
       sums.amountMinor += amount;
@@ -428,15 +449,10 @@ class MerchantMonth {
       } else this.daily.set(date, { date, count: 1, amountMinor: amount, feeMinor });
       if (terminal !== undefined) this.identify(terminal, merchantName, mcc);
       span.add(kl.lines[i]!, date);
+      out.settleDate = settleDate;
+      out.dayNet = dayNet;
     }
-    if (settleDate !== '') this.nets.set(settleDate, (this.nets.get(settleDate) ?? 0) + dayNet);
-    for (const d of this.nets.keys()) if (this.lastSettleDate === undefined || d > this.lastSettleDate) this.lastSettleDate = d;
-    this.settleDates.push({ file: f, lines: kl, dates });
-    this.acquirerCount += sums.count;
-    this.acquirerSums.amountMinor += sums.amountMinor;
-    this.acquirerSums.feeMinor += sums.feeMinor;
-    this.acquirerSums.netMinor += sums.netMinor;
-    return this.part(f, kl, span, { ...sums, currency: this.currency }, { count: sums.count, gross: sums.amountMinor });
+    return true;
   }
 
   pos(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
@@ -616,6 +632,17 @@ class MerchantMonth {
   terminals(): Screened['terminals'] {
     return [...this.identities].map(([terminal, t]) => ({ terminal, identities: [...t.identities] }));
   }
+}
+
+/** What the loop of MerchantMonth.acquirer reads of one file's lines. */
+class AcquirerLines {
+  readonly sums = { count: 0, amountMinor: 0, feeMinor: 0, netMinor: 0 };
+  readonly span = new Span();
+  /** The settlement date of each line. */
+  readonly dates: string[] = [];
+  /** The day being added up when the loop ended, and its net so far. */
+  settleDate = '';
+  dayNet = 0;
 }
 
 /** The first and last line and date of a file's screened records. */
