@@ -1,4 +1,14 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+import { relaunch, watchLauncher } from '../dist/src/cli/relaunch.js';
 
-process.exitCode = await main(process.argv.slice(2));
+// The work commands run in a child process started with V8 flags that suit a run keeping every
+// core busy (src/cli/relaunch.ts says why); this process then only waits for it.
+const args = process.argv.slice(2);
+const relaunched = relaunch(process.argv[1], args);
+if (relaunched) {
+  process.exitCode = await relaunched;
+} else {
+  watchLauncher();
+  const { main } = await import('../dist/src/cli/main.js');
+  process.exitCode = await main(args);
+}

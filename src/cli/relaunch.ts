@@ -1,0 +1,98 @@
+/**
+ * Why the work commands (`audit`, `demo`, `schedule`) run in a child Node process with two V8 flags,
+ * started by the command line itself (bin/settle-audit.js).
+ *
+ * A run keeps every core busy with JavaScript: the bulk workers, then the report threads, one per
+ * core. V8 also has threads of its own, which then compete with them for the same cores: the
+ * optimizing compiler works in the background (`perf` put 15 % of a 5 M-row run's samples in the
+ * compiler on those threads), and young-generation garbage collection is shared out between them
+ * and the thread that allocated. With both done by the thread that needs them, the same run takes
+ * less CPU and less time (BENCHMARKS.md, "What the tenth round changed"):
+ *
+ * - `--no-concurrent-recompilation`: a function is optimized on the thread that runs it, at once,
+ *   instead of running unoptimized while another thread compiles it;
+ * - `--no-parallel-scavenge`: each thread collects its own young generation alone.
+ *
+ * V8 flags are the process's: a worker thread cannot be given its own, and setting them once V8
+ * runs (`v8.setFlagsFromString`) is unsupported (garbage-collection flags changed that way crashed
+ * a run). So the command line starts itself again with them, unless they are already set.
+ * `SETTLE_AUDIT_RELAUNCH=off` runs in the first process, as V8 is configured there.
+ *
+ * The first process only waits: the child shares its standard streams (a terminal stays a
+ * terminal, for the progress bar), gets the signals sent to it (SIGINT, SIGTERM, SIGHUP), and its
+ * exit code, or the signal that ended it, becomes the first process's. A child whose first process
+ * is gone (killed with SIGKILL, say) stops as on SIGTERM: it learns so from the IPC channel
+ * between them (watchLauncher).
+ */
+import { spawn } from 'node:child_process';
+
+/** The V8 flags the work commands run with (above). */
+export const ENGINE_FLAGS: readonly string[] = ['--no-concurrent-recompilation', '--no-parallel-scavenge'];
+
+/** The commands that run audits: the others are quick and stay in the first process. */
+const WORK_COMMANDS: ReadonlySet<string> = new Set(['audit', 'demo', 'schedule']);
+
+/** `off` keeps the work in the first process. */
+export const RELAUNCH_ENV = 'SETTLE_AUDIT_RELAUNCH';
+
+/** Set in the child's environment: it was started by the command line, over an IPC channel. */
+const LAUNCHED_ENV = 'SETTLE_AUDIT_LAUNCHED';
+
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * The arguments to start Node with to run the command line `args` (script first), or undefined
+ * when it runs in this process: another command, relaunching turned off, or the flags already set.
+ */
+export function relaunchArgs(script: string, args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] | undefined {
+  if (!WORK_COMMANDS.has(args[0] ?? '')) return undefined;
+  const setting = env[RELAUNCH_ENV];
+  if (setting === 'off') return undefined;
+  if (setting !== undefined && setting !== '' && setting !== 'on') return undefined;
+  const missing = ENGINE_FLAGS.filter((flag) => !execArgv.includes(flag));
+  if (missing.length === 0) return undefined;
+  return [...execArgv, ...missing, script, ...args];
+}
+
+/**
+ * Runs the command line `args` in a child process started with ENGINE_FLAGS, when relaunchArgs
+ * says so, and resolves to its exit code; undefined when it is to run in this process. A child
+ * ended by a signal ends this process with the same signal.
+ */
+export function relaunch(script: string, args: readonly string[]): Promise<number> | undefined {
+  const argv = relaunchArgs(script, args, process.execArgv, process.env);
+  if (!argv) return undefined;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [LAUNCHED_ENV]: '1' } });
+    const forward = (signal: NodeJS.Signals) => {
+      // A child already gone has nothing to be told.
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const done = () => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    };
+    child.once('error', (err) => {
+      done();
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      done();
+      if (signal) {
+        process.kill(process.pid, signal);
+        return;
+      }
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/**
+ * In a child started by relaunch: stops it as on SIGTERM when the first process is gone, and lets
+ * the IPC channel with it not keep the child running.
+ */
+export function watchLauncher(): void {
+  if (process.env[LAUNCHED_ENV] !== '1' || !process.channel) return;
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
