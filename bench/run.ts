@@ -104,14 +104,18 @@ function median(runs: number, fn: () => Timed): Timed & { all: number[] } {
 }
 
 /** Generates a month, or reuses one generated before with the same row count. */
-function month(out: string, rows: number): GeneratedMonth & { generateSeconds: number | null } {
+function month(out: string, rows: number, log: (line: string) => void): GeneratedMonth & { generateSeconds: number | null } {
   const dir = path.join(out, `data-${rows}`);
   const manifest = path.join(dir, 'generated.json');
   if (existsSync(manifest)) {
     const previous = JSON.parse(readFileSync(manifest, 'utf8')) as GeneratedMonth & { requestedRows?: number };
     const complete = existsSync(previous.acquirerFile) && existsSync(previous.posFile) && previous.bankDir !== undefined && existsSync(previous.bankDir) && previous.bankShortDir !== undefined && existsSync(previous.bankShortDir);
-    if (previous.requestedRows === rows && complete) return { ...previous, generateSeconds: null };
+    if (previous.requestedRows === rows && complete) {
+      log(`reusing the month of ${rows} acquirer rows in ${dir}`);
+      return { ...previous, generateSeconds: null };
+    }
   }
+  log(`generating ${rows} acquirer rows and the POS journal (GBK) in ${dir}`);
   const t = performance.now();
   const generated = generateMonth(dir, { rows });
   writeFileSync(manifest, `${JSON.stringify({ ...generated, requestedRows: rows }, null, 2)}\n`);
@@ -161,8 +165,7 @@ function main(): void {
   const env = { ...process.env, SETTLE_AUDIT_PROGRESS: process.env.SETTLE_AUDIT_PROGRESS ?? '1' };
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-  log(`generating ${args.rows} acquirer rows and the POS journal (GBK) in ${args.out}`);
-  const data = month(args.out, args.rows);
+  const data = month(args.out, args.rows, log);
   const files = [data.acquirerFile, data.posFile];
 
   // Every tool below reads the same files: one unmeasured read first, so that all see a warm page cache.
@@ -267,7 +270,7 @@ function main(): void {
 
   let speedup: Record<string, unknown> | undefined;
   if (args.speedupRows > 0) {
-    const small = month(args.out, args.speedupRows);
+    const small = month(args.out, args.speedupRows, log);
     const runs: Record<string, AuditRun> = {};
     for (const workers of [1, 2]) {
       log(`speed-up: ${args.speedupRows} rows, ${workers} worker(s)`);
