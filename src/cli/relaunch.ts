@@ -25,6 +25,7 @@
  * between them (watchLauncher).
  */
 import { spawn } from 'node:child_process';
+import { ExitCode } from '../model/errors.js';
 
 /** The V8 flags the work commands run with (above). */
 export const ENGINE_FLAGS: readonly string[] = ['--no-concurrent-recompilation', '--no-parallel-scavenge'];
@@ -42,13 +43,16 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 
 /**
  * The arguments to start Node with to run the command line `args` (script first), or undefined
- * when it runs in this process: another command, relaunching turned off, or the flags already set.
+ * when it runs in this process: another command, relaunching turned off, the flags already set, or
+ * a debugger asked for (`--inspect…`: the work is debugged in the process it was asked of).
+ * Throws on a RELAUNCH_ENV that is neither `on` nor `off`.
  */
 export function relaunchArgs(script: string, args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] | undefined {
   if (!WORK_COMMANDS.has(args[0] ?? '')) return undefined;
+  if (execArgv.some((arg) => arg.startsWith('--inspect'))) return undefined;
   const setting = env[RELAUNCH_ENV];
   if (setting === 'off') return undefined;
-  if (setting !== undefined && setting !== '' && setting !== 'on') return undefined;
+  if (setting !== undefined && setting !== '' && setting !== 'on') throw new Error(`${RELAUNCH_ENV} must be "on" or "off", got "${setting}"`);
   const missing = ENGINE_FLAGS.filter((flag) => !execArgv.includes(flag));
   if (missing.length === 0) return undefined;
   return [...execArgv, ...missing, script, ...args];
@@ -56,14 +60,22 @@ export function relaunchArgs(script: string, args: readonly string[], execArgv: 
 
 /**
  * Runs the command line `args` in a child process started with ENGINE_FLAGS, when relaunchArgs
- * says so, and resolves to its exit code; undefined when it is to run in this process. A child
- * ended by a signal ends this process with the same signal.
+ * says so, and resolves to its exit code; to undefined when it is to run in this process (also
+ * when no child process can be started: the work runs here, without the flags). A child ended by
+ * a signal ends this process with the same signal. A bad RELAUNCH_ENV is bad usage: exit 2.
  */
-export function relaunch(script: string, args: readonly string[]): Promise<number> | undefined {
-  const argv = relaunchArgs(script, args, process.execArgv, process.env);
-  if (!argv) return undefined;
-  return new Promise((resolve, reject) => {
+export function relaunch(script: string, args: readonly string[]): Promise<number | undefined> {
+  let argv: string[] | undefined;
+  try {
+    argv = relaunchArgs(script, args, process.execArgv, process.env);
+  } catch (err) {
+    process.stderr.write(`settle-audit: ${(err as Error).message}\n`);
+    return Promise.resolve(ExitCode.USAGE);
+  }
+  if (!argv) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
     const child = spawn(process.execPath, argv, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [LAUNCHED_ENV]: '1' } });
+    let started = false;
     const forward = (signal: NodeJS.Signals) => {
       // A child already gone has nothing to be told.
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -72,9 +84,12 @@ export function relaunch(script: string, args: readonly string[]): Promise<numbe
     const done = () => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
     };
-    child.once('error', (err) => {
+    child.once('spawn', () => (started = true));
+    child.on('error', (err) => {
+      if (started) return;
       done();
-      reject(err);
+      process.stderr.write(`settle-audit: no child process (${err.message}): running without ${ENGINE_FLAGS.join(' ')}\n`);
+      resolve(undefined);
     });
     child.once('exit', (code, signal) => {
       done();

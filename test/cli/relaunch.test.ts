@@ -42,10 +42,13 @@ describe('relaunchArgs', () => {
     expect(relaunchArgs(script, ['audit'], [...ENGINE_FLAGS], {})).toBeUndefined();
   });
 
-  it('runs the quick commands, and everything when turned off, in the first process', () => {
+  it('runs the quick commands, and everything when turned off or debugged, in the first process', () => {
     for (const args of [[], ['formats'], ['history', '--state', 's.db'], ['--help'], ['--version']]) expect(relaunchArgs(script, args, [], {})).toBeUndefined();
     expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'off' })).toBeUndefined();
+    // A debugger is attached to the process it was asked of: the work stays there.
+    expect(relaunchArgs(script, ['audit'], ['--inspect-brk=9230'], {})).toBeUndefined();
     expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'on' })).toBeDefined();
+    expect(() => relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'no' })).toThrow('SETTLE_AUDIT_RELAUNCH must be "on" or "off", got "no"');
   });
 });
 
@@ -89,6 +92,12 @@ describe('an audit through the first process', () => {
     expect(await findings('relaunched')).toEqual(await findings('in-process'));
   });
 
+  it('exits 2 on a bad SETTLE_AUDIT_RELAUNCH, as on any bad setting', async () => {
+    const run = await runBin(['audit', '--config', 'c.yaml', '--out', path.join(tmpdir(), 'unused'), 'a.csv'], { [RELAUNCH_ENV]: 'no' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('settle-audit: SETTLE_AUDIT_RELAUNCH must be "on" or "off", got "no"\n');
+  });
+
   it('exits 2 and names the file when the config cannot be read', async () => {
     const run = await runBin(['audit', '--config', '/nonexistent/contracts.yaml', '--out', path.join(tmpdir(), 'unused'), 'a.csv']);
     expect(run.code).toBe(2);
@@ -111,9 +120,9 @@ async function startScheduler(
     entry,
     `import { relaunch, watchLauncher } from ${source('relaunch.ts')};
 const args = process.argv.slice(2);
-const relaunched = relaunch(process.argv[1], args);
-if (relaunched) {
-  process.exitCode = await relaunched;
+const code = await relaunch(process.argv[1], args);
+if (code !== undefined) {
+  process.exitCode = code;
 } else {
   process.stderr.write('engine ' + JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');
   watchLauncher();
