@@ -359,7 +359,7 @@ class MerchantMonth {
     const lines = new AcquirerLines();
     if (!this.readAcquirerLines(f, kl, chunks, lines)) return undefined;
     const { sums, span, dates } = lines;
-    // The last day's net: the loop adds a day's up when the next day begins.
+    // The last day's net: the loop stores a day's net when the next day begins.
     if (lines.settleDate !== '') this.nets.set(lines.settleDate, (this.nets.get(lines.settleDate) ?? 0) + lines.dayNet);
     for (const d of this.nets.keys()) if (this.lastSettleDate === undefined || d > this.lastSettleDate) this.lastSettleDate = d;
     this.settleDates.push({ file: f, lines: kl, dates });
@@ -375,8 +375,8 @@ class MerchantMonth {
    * ending with nothing but its return, because of how V8 optimizes a long loop: it compiles the
    * running loop on the spot (on-stack replacement) and keeps that code for the next calls. Code
    * after the loop that had not yet run when it was compiled made later calls fall back to the
-   * interpreter at the loop's end: 116 deoptimizations in one 5 M-row run, and as many
-   * compilations again (`node --trace-deopt --trace-opt`); none since.
+   * interpreter at the loop's end: 116 deoptimizations in one 5 M-row run (`node --trace-deopt`);
+   * none since.
    */
   private readAcquirerLines(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[], out: AcquirerLines): boolean {
     const map = f.map;
