@@ -1,22 +1,29 @@
 /**
- * Why the work commands (`audit`, `demo`, `schedule`) run in a child Node process with two V8 flags,
+ * Why `audit` on a large input (1 GiB and more) runs in a child Node process with two V8 flags,
  * started by the command line itself (bin/settle-audit.js).
  *
- * A run keeps every core busy with JavaScript: the bulk workers, then the report threads, one per
- * core. V8 also has threads of its own, which then compete with them for the same cores: the
- * optimizing compiler works in the background (`perf` put 15 % of a 5 M-row run's samples in the
- * compiler on those threads), and young-generation garbage collection is shared out between them
- * and the thread that allocated. With both done by the thread that needs them, the same run takes
- * less CPU and less time (BENCHMARKS.md, "What the tenth round changed"):
+ * A large run keeps every core busy with JavaScript: the bulk workers, then the report threads,
+ * one per core. V8 also has threads of its own, which then compete with them for the same cores:
+ * the optimizing compiler works in the background (`perf` put 15 % of a 5 M-row run's samples in
+ * the compiler on those threads), and young-generation garbage collection is shared out between
+ * them and the thread that allocated. With both done by the thread that needs them, the same run
+ * takes less CPU and less time (BENCHMARKS.md, "What the tenth round changed"):
  *
  * - `--no-concurrent-recompilation`: a function is optimized on the thread that runs it, at once,
  *   instead of running unoptimized while another thread compiles it;
  * - `--no-parallel-scavenge`: each thread collects its own young generation alone.
  *
+ * A small run is the other way round: its main thread is the critical path and a core is idle,
+ * so compiling in the background is free, and compiling on the thread made the bundled samples'
+ * audit take 1.8 s instead of 1.2. Hence the input size: the files and folders named on the
+ * command line, added up before anything else runs (archives count as their compressed bytes).
+ * The other commands run in the first process, as does `schedule`, whose daily deliveries are
+ * small.
+ *
  * V8 flags are the process's: a worker thread cannot be given its own, and setting them once V8
  * runs (`v8.setFlagsFromString`) is unsupported (garbage-collection flags changed that way crashed
- * a run). So the command line starts itself again with them, unless they are already set.
- * `SETTLE_AUDIT_RELAUNCH=off` runs in the first process, as V8 is configured there.
+ * a run). So the command line starts itself again with them, unless they are already set or a
+ * debugger is asked for. `SETTLE_AUDIT_RELAUNCH=on` does so whatever the size, `off` never.
  *
  * The first process only waits: the child shares its standard streams (a terminal stays a
  * terminal, for the progress bar), gets the signals sent to it (SIGINT, SIGTERM, SIGHUP), and its
@@ -25,16 +32,20 @@
  * between them (watchLauncher).
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { ExitCode } from '../model/errors.js';
 
-/** The V8 flags the work commands run with (above). */
+/** The V8 flags a large audit runs with (above). */
 export const ENGINE_FLAGS: readonly string[] = ['--no-concurrent-recompilation', '--no-parallel-scavenge'];
 
-/** The commands that run audits: the others are quick and stay in the first process. */
-const WORK_COMMANDS: ReadonlySet<string> = new Set(['audit', 'demo', 'schedule']);
+/** The input size from which `audit` runs with ENGINE_FLAGS (above). */
+export const RELAUNCH_MIN_BYTES = 2 ** 30;
 
-/** `off` keeps the work in the first process. */
+/** `on` relaunches `audit` whatever its input size, `off` never; unset, the size decides. */
 export const RELAUNCH_ENV = 'SETTLE_AUDIT_RELAUNCH';
+
+/** The options of `audit` that take a value (cli/main.ts): what follows them is not a FILE. */
+const AUDIT_VALUE_OPTIONS: ReadonlySet<string> = new Set(['--config', '--out', '--state', '--as-of', '--fail-on']);
 
 /** Set in the child's environment: it was started by the command line, over an IPC channel. */
 const LAUNCHED_ENV = 'SETTLE_AUDIT_LAUNCHED';
@@ -43,19 +54,75 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 
 /**
  * The arguments to start Node with to run the command line `args` (script first), or undefined
- * when it runs in this process: another command, relaunching turned off, the flags already set, or
- * a debugger asked for (`--inspect…`: the work is debugged in the process it was asked of).
+ * when it runs in this process: another command than `audit`, an input below RELAUNCH_MIN_BYTES
+ * (`inputBytes` adds up its FILEs, up to that much), relaunching turned off, the flags already set,
+ * or a debugger asked for (`--inspect…`: the work is debugged in the process it was asked of).
  * Throws on a RELAUNCH_ENV that is neither `on` nor `off`.
  */
-export function relaunchArgs(script: string, args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] | undefined {
-  if (!WORK_COMMANDS.has(args[0] ?? '')) return undefined;
-  if (execArgv.some((arg) => arg.startsWith('--inspect'))) return undefined;
+export function relaunchArgs(
+  script: string,
+  args: readonly string[],
+  execArgv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  inputBytes: (files: readonly string[], enough: number) => number = sizeOf,
+): string[] | undefined {
+  if (args[0] !== 'audit') return undefined;
   const setting = env[RELAUNCH_ENV];
+  if (setting !== undefined && setting !== '' && setting !== 'on' && setting !== 'off') throw new Error(`${RELAUNCH_ENV} must be "on" or "off", got "${setting}"`);
   if (setting === 'off') return undefined;
-  if (setting !== undefined && setting !== '' && setting !== 'on') throw new Error(`${RELAUNCH_ENV} must be "on" or "off", got "${setting}"`);
+  if (execArgv.some((arg) => arg.startsWith('--inspect'))) return undefined;
   const missing = ENGINE_FLAGS.filter((flag) => !execArgv.includes(flag));
   if (missing.length === 0) return undefined;
+  if (setting !== 'on' && inputBytes(auditFiles(args.slice(1)), RELAUNCH_MIN_BYTES) < RELAUNCH_MIN_BYTES) return undefined;
   return [...execArgv, ...missing, script, ...args];
+}
+
+/** The FILE operands of `audit`'s arguments (after the command): what is neither an option nor an option's value. */
+export function auditFiles(args: readonly string[]): string[] {
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      files.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('-')) {
+      if (AUDIT_VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    files.push(arg);
+  }
+  return files;
+}
+
+/**
+ * The bytes of these files, folders counted with everything in them, added up until `enough`;
+ * a FILE@FORMAT_ID counts as its file, and a path that cannot be read as nothing (the audit
+ * reports it).
+ */
+function sizeOf(files: readonly string[], enough: number): number {
+  let total = 0;
+  const add = (file: string): void => {
+    if (total >= enough) return;
+    const info = statSync(file, { throwIfNoEntry: false });
+    if (!info) {
+      const at = file.lastIndexOf('@');
+      if (at > 0) add(file.slice(0, at));
+      return;
+    }
+    if (info.isFile()) total += info.size;
+    else if (info.isDirectory()) {
+      for (const entry of readdirSync(file)) add(`${file}/${entry}`);
+    }
+  };
+  for (const file of files) {
+    try {
+      add(file);
+    } catch {
+      // Unreadable: the audit says so.
+    }
+  }
+  return total;
 }
 
 /**

@@ -41,15 +41,10 @@ export async function scheduleCommand(opts: ScheduleCommandOptions, log: (line: 
   return ExitCode.OK;
 }
 
-/**
- * Resolves on the first SIGINT or SIGTERM. Any signal after it is ignored, so that the audit in
- * progress finishes: run from the command line, the scheduler is a child process (relaunch.ts),
- * and a Ctrl-C reaches it twice, from the terminal and from the process that started it.
- */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
-    process.on('SIGINT', () => resolve());
-    process.on('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
 }
 

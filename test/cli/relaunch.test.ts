@@ -1,19 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ENGINE_FLAGS, RELAUNCH_ENV, relaunchArgs } from '../../src/cli/relaunch.js';
-import { generateMonth } from '../../bench/generate.js';
-import { CONFIG_YAML } from '../state/_daily.js';
+import { ENGINE_FLAGS, RELAUNCH_ENV, RELAUNCH_MIN_BYTES, auditFiles, relaunchArgs } from '../../src/cli/relaunch.js';
 
 /**
- * The command line runs its work commands in a child process started with V8 flags (relaunch.ts):
- * what a user sees must not change. The exit code, the outputs and the signals pass through the
- * first process; a child whose first process is killed stops too.
+ * `audit` on a large input runs in a child process started with V8 flags (relaunch.ts): what a
+ * user sees must not change. The exit code, the outputs and the signals pass through the first
+ * process; a child whose first process is killed stops too.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,9 +21,11 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 describe('relaunchArgs', () => {
   const script = '/opt/settle-audit/bin/settle-audit.js';
+  const large = () => RELAUNCH_MIN_BYTES;
+  const small = () => RELAUNCH_MIN_BYTES - 1;
 
-  it('relaunches the work commands with the engine flags, keeping the Node options given', () => {
-    expect(relaunchArgs(script, ['audit', '--config', 'c.yaml', 'a.csv'], ['--max-old-space-size=2048'], {})).toEqual([
+  it('relaunches an audit of 1 GiB or more with the engine flags, keeping the Node options given', () => {
+    expect(relaunchArgs(script, ['audit', '--config', 'c.yaml', 'a.csv'], ['--max-old-space-size=2048'], {}, large)).toEqual([
       '--max-old-space-size=2048',
       ...ENGINE_FLAGS,
       script,
@@ -34,21 +34,50 @@ describe('relaunchArgs', () => {
       'c.yaml',
       'a.csv',
     ]);
-    for (const command of ['demo', 'schedule']) expect(relaunchArgs(script, [command], [], {})?.slice(0, ENGINE_FLAGS.length)).toEqual(ENGINE_FLAGS);
+    expect(relaunchArgs(script, ['audit', 'a.csv'], [], {}, small)).toBeUndefined();
   });
 
   it('adds only the flags missing, and none when all are set (the child itself)', () => {
-    expect(relaunchArgs(script, ['audit'], [ENGINE_FLAGS[0]!], {})).toEqual([ENGINE_FLAGS[0], ...ENGINE_FLAGS.slice(1), script, 'audit']);
-    expect(relaunchArgs(script, ['audit'], [...ENGINE_FLAGS], {})).toBeUndefined();
+    expect(relaunchArgs(script, ['audit'], [ENGINE_FLAGS[0]!], {}, large)).toEqual([ENGINE_FLAGS[0], ...ENGINE_FLAGS.slice(1), script, 'audit']);
+    expect(relaunchArgs(script, ['audit'], [...ENGINE_FLAGS], {}, large)).toBeUndefined();
   });
 
-  it('runs the quick commands, and everything when turned off or debugged, in the first process', () => {
-    for (const args of [[], ['formats'], ['history', '--state', 's.db'], ['--help'], ['--version']]) expect(relaunchArgs(script, args, [], {})).toBeUndefined();
-    expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'off' })).toBeUndefined();
+  it('runs the other commands, and an audit turned off or debugged, in the first process', () => {
+    for (const args of [[], ['formats'], ['history', '--state', 's.db'], ['demo'], ['schedule'], ['--help'], ['--version']]) {
+      expect(relaunchArgs(script, args, [], {}, large)).toBeUndefined();
+    }
+    expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'off' }, large)).toBeUndefined();
     // A debugger is attached to the process it was asked of: the work stays there.
-    expect(relaunchArgs(script, ['audit'], ['--inspect-brk=9230'], {})).toBeUndefined();
-    expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'on' })).toBeDefined();
-    expect(() => relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'no' })).toThrow('SETTLE_AUDIT_RELAUNCH must be "on" or "off", got "no"');
+    expect(relaunchArgs(script, ['audit'], ['--inspect-brk=9230'], {}, large)).toBeUndefined();
+    expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'on' }, small)).toBeDefined();
+    expect(() => relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'no' }, large)).toThrow('SETTLE_AUDIT_RELAUNCH must be "on" or "off", got "no"');
+  });
+
+  it('adds up the FILEs an audit names, not its options', () => {
+    expect(auditFiles(['--config', 'c.yaml', 'a.csv', '--out', 'out', '--as-of', '2026-11-30', 'b.zip@wechat-bill', '--fail-on', 'high', '--state', 's.db', 'inbox/'])).toEqual([
+      'a.csv',
+      'b.zip@wechat-bill',
+      'inbox/',
+    ]);
+    expect(auditFiles(['--config', 'c.yaml', '--out', 'o', '--', '--odd-name.csv'])).toEqual(['--odd-name.csv']);
+  });
+
+  it('measures the files, folders and FILE@FORMAT_ID named, on disk', async () => {
+    // Sparse files: their size without the disk space.
+    const dir = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
+    const sparse = (file: string, bytes: number) => {
+      const fd = openSync(file, 'w');
+      ftruncateSync(fd, bytes);
+      closeSync(fd);
+    };
+    mkdirSync(path.join(dir, 'folder', 'deeper'), { recursive: true });
+    sparse(path.join(dir, 'folder', 'deeper', 'acquirer.csv'), RELAUNCH_MIN_BYTES / 2);
+    sparse(path.join(dir, 'pos.csv'), RELAUNCH_MIN_BYTES / 2);
+    const audit = (...files: string[]) => relaunchArgs(script, ['audit', '--config', 'c.yaml', '--out', 'o', ...files], [], {});
+    expect(audit(path.join(dir, 'folder'), `${path.join(dir, 'pos.csv')}@pos-journal`)).toBeDefined();
+    expect(audit(path.join(dir, 'folder'))).toBeUndefined();
+    expect(audit(path.join(dir, 'folder'), path.join(dir, 'missing.csv'))).toBeUndefined();
+    expect(audit(path.join(BUNDLED, 'input'))).toBeUndefined();
   });
 });
 
@@ -77,13 +106,16 @@ function runBin(args: string[], env: Record<string, string> = {}): Promise<Run> 
   return collect(child).done;
 }
 
+const bundledAudit = async (out: string) => {
+  const { asOf } = JSON.parse(await readFile(path.join(BUNDLED, 'expected-findings.json'), 'utf8')) as { asOf: string };
+  return ['audit', '--config', path.join(BUNDLED, 'contracts.yaml'), '--out', out, '--as-of', asOf, '--fail-on', 'high', path.join(BUNDLED, 'input')];
+};
+
 describe('an audit through the first process', () => {
   it('gives the exit code and the outputs of the same audit run in one process', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
-    const { asOf } = JSON.parse(await readFile(path.join(BUNDLED, 'expected-findings.json'), 'utf8')) as { asOf: string };
-    const audit = (out: string) => ['audit', '--config', path.join(BUNDLED, 'contracts.yaml'), '--out', out, '--as-of', asOf, '--fail-on', 'high', path.join(BUNDLED, 'input')];
-    const relaunched = await runBin(audit(path.join(dir, 'relaunched')));
-    const inProcess = await runBin(audit(path.join(dir, 'in-process')), { [RELAUNCH_ENV]: 'off' });
+    const relaunched = await runBin(await bundledAudit(path.join(dir, 'relaunched')), { [RELAUNCH_ENV]: 'on' });
+    const inProcess = await runBin(await bundledAudit(path.join(dir, 'in-process')), { [RELAUNCH_ENV]: 'off' });
     // The bundled month has high and critical findings: --fail-on high exits 1.
     expect(relaunched.code).toBe(1);
     expect(inProcess.code).toBe(1);
@@ -99,21 +131,18 @@ describe('an audit through the first process', () => {
   });
 
   it('exits 2 and names the file when the config cannot be read', async () => {
-    const run = await runBin(['audit', '--config', '/nonexistent/contracts.yaml', '--out', path.join(tmpdir(), 'unused'), 'a.csv']);
+    const run = await runBin(['audit', '--config', '/nonexistent/contracts.yaml', '--out', path.join(tmpdir(), 'unused'), 'a.csv'], { [RELAUNCH_ENV]: 'on' });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('/nonexistent/contracts.yaml');
   });
 });
 
 /**
- * The scheduler through the first process, from the sources: the entry is the command line's
- * (bin/settle-audit.js) with one line more, which prints the process the work runs in and its
- * V8 flags.
+ * The command line from the sources: the entry is bin/settle-audit.js with one line more, which
+ * prints the process the work runs in and its V8 flags.
  */
-async function startScheduler(
-  options: { dir?: string; config?: string; extra?: string[] } = {},
-): Promise<{ launcher: ChildProcess; done: Promise<Run>; stderr: () => string; engine: { pid: number; execArgv: string[] }; inbox: string; out: string }> {
-  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-')));
+async function start(args: string[], env: Record<string, string> = {}): Promise<{ launcher: ChildProcess; done: Promise<Run>; stderr: () => string; engine: { pid: number; execArgv: string[] } }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
   const entry = path.join(dir, 'entry.mjs');
   const source = (file: string) => JSON.stringify(pathToFileURL(path.join(root, 'src', 'cli', file)).href);
   await writeFile(
@@ -131,26 +160,18 @@ if (code !== undefined) {
 }
 `,
   );
-  const config = options.config ?? path.join(dir, 'contracts.yaml');
-  if (!options.config) await writeFile(config, CONFIG_YAML);
-  const inbox = path.join(dir, 'inbox');
-  const out = path.join(dir, 'out');
-  await mkdir(inbox);
-  const launcher = spawn(process.execPath, ['--import', tsxLoader, entry, 'schedule', '--config', config, '--inbox', inbox, '--out', out, ...(options.extra ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const launcher = spawn(process.execPath, ['--import', tsxLoader, entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const { done, stderr } = collect(launcher);
-  await waitFor(/watching /, stderr);
-  const line = /engine (.*)\n/.exec(stderr());
-  if (!line) throw new Error(`no engine line: ${stderr()}`);
-  return { launcher, done, stderr, engine: JSON.parse(line[1]!) as { pid: number; execArgv: string[] }, inbox, out };
+  await waitFor(/engine .*\n/, stderr);
+  const line = /engine (.*)\n/.exec(stderr())!;
+  return { launcher, done, stderr, engine: JSON.parse(line[1]!) as { pid: number; execArgv: string[] } };
 }
 
 async function waitFor(text: RegExp, stderr: () => string): Promise<void> {
   const until = Date.now() + 30_000;
   while (!text.test(stderr())) {
     if (Date.now() > until) throw new Error(`no ${text} in: ${stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -164,67 +185,36 @@ const alive = (pid: number): boolean => {
   return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 };
 
-describe('the scheduler through the first process', () => {
-  it('runs in a child with the engine flags, and stops once on a Ctrl-C that reaches both processes', async () => {
-    const { launcher, done, stderr, engine } = await startScheduler();
+describe('a relaunched audit and its first process', () => {
+  it('runs a small audit in the first process, without the flags', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
+    const { launcher, done, engine } = await start(await bundledAudit(out));
+    expect(engine.pid).toBe(launcher.pid);
+    for (const flag of ENGINE_FLAGS) expect(engine.execArgv).not.toContain(flag);
+    expect((await done).code).toBe(1);
+  });
+
+  it('runs the audit in a child with the flags, and passes SIGTERM on to it', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
+    const { launcher, done, engine } = await start(await bundledAudit(out), { [RELAUNCH_ENV]: 'on' });
     expect(engine.pid).not.toBe(launcher.pid);
     for (const flag of ENGINE_FLAGS) expect(engine.execArgv).toContain(flag);
-    // A terminal's Ctrl-C signals the whole foreground group: the child has it from the terminal,
-    // then once more from the first process, which passes it on.
-    process.kill(engine.pid, 'SIGINT');
-    await waitFor(/stopping: /, stderr);
-    launcher.kill('SIGINT');
-    const run = await done;
-    expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
-    expect(run.stderr.match(/stopping: waiting for a running audit to finish/g)).toHaveLength(1);
-    expect(alive(engine.pid)).toBe(false);
-  });
-
-  it('finishes the audit in progress when the Ctrl-C reaches it twice', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
-    // A month long enough to audit for a few seconds.
-    const month = generateMonth(path.join(dir, 'data'), { rows: 100_000, merchants: 50 });
-    const { launcher, done, stderr, engine, inbox, out } = await startScheduler({ dir, config: month.configFile, extra: ['--cron', '* * * * * *', '--min-age', '0'] });
-    for (const file of [month.acquirerFile, month.posFile]) {
-      await copyFile(file, path.join(inbox, `${path.basename(file)}.part`));
-      await rename(path.join(inbox, `${path.basename(file)}.part`), path.join(inbox, path.basename(file)));
-    }
-    // Audited once taken into processing.
-    const processing = path.join(out, 'processing');
-    const until = Date.now() + 30_000;
-    while (!(existsSync(processing) && readdirSync(processing).length === 2)) {
-      if (Date.now() > until) throw new Error(`the files were not taken: ${stderr()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    process.kill(engine.pid, 'SIGINT');
-    await waitFor(/stopping: /, stderr);
-    launcher.kill('SIGINT');
-    const run = await done;
-    expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
-    expect(run.stderr).toMatch(/run 1 \(.*\) as of .*: 2 file\(s\): 2 audited, 0 already audited, 0 failed/);
-    const [folder, ...more] = readdirSync(path.join(out, 'archive'));
-    expect(more).toEqual([]);
-    expect(readdirSync(path.join(out, 'archive', folder!)).sort()).toEqual([path.basename(month.acquirerFile), path.basename(month.posFile)].sort());
-  });
-
-  it('passes SIGTERM on to the child', async () => {
-    const { launcher, done, engine } = await startScheduler();
     launcher.kill('SIGTERM');
-    const run = await done;
-    expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
-    expect(run.stderr).toMatch(/stopping: waiting for a running audit to finish/);
+    // The child ended by the signal; the first process then ends by the same signal.
+    expect((await done).signal).toBe('SIGTERM');
     expect(alive(engine.pid)).toBe(false);
+    expect(existsSync(path.join(out, 'findings.json'))).toBe(false);
   });
 
   it('stops the child when the first process is killed', async () => {
-    const { launcher, done, engine } = await startScheduler();
+    const out = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
+    const { launcher, done, engine } = await start(await bundledAudit(out), { [RELAUNCH_ENV]: 'on' });
     launcher.kill('SIGKILL');
-    // Its streams close when the child, which shares them, has exited too: it stopped as on SIGTERM.
-    const run = await done;
-    expect(run.signal).toBe('SIGKILL');
-    expect(run.stderr).toMatch(/stopping: waiting for a running audit to finish/);
+    // The streams close when the child, which shares them, has exited too.
+    expect((await done).signal).toBe('SIGKILL');
     const until = Date.now() + 10_000;
     while (alive(engine.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(alive(engine.pid)).toBe(false);
+    expect(existsSync(path.join(out, 'findings.json'))).toBe(false);
   });
 });
