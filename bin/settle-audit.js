@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { relaunch, watchLauncher } from '../dist/src/cli/relaunch.js';
 
-// The work commands run in a child process started with V8 flags that suit a run keeping every
-// core busy (src/cli/relaunch.ts says why); this process then only waits for it.
+// An audit of a large input runs in a child process started with V8 flags that suit a run keeping
+// every core busy (src/cli/relaunch.ts says why); this process then only waits for it.
 const args = process.argv.slice(2);
 const code = await relaunch(process.argv[1], args);
 if (code !== undefined) {

@@ -44,8 +44,12 @@ export const RELAUNCH_MIN_BYTES = 2 ** 30;
 /** `on` relaunches `audit` whatever its input size, `off` never; unset, the size decides. */
 export const RELAUNCH_ENV = 'SETTLE_AUDIT_RELAUNCH';
 
-/** The options of `audit` that take a value (cli/main.ts): what follows them is not a FILE. */
-const AUDIT_VALUE_OPTIONS: ReadonlySet<string> = new Set(['--config', '--out', '--state', '--as-of', '--fail-on']);
+/**
+ * The options of `audit` that take a value: what follows them is not a FILE. Listed here rather
+ * than read from the command line's definition (cli/main.ts), which imports every part of the
+ * tool; a test holds the two lists equal.
+ */
+export const AUDIT_VALUE_OPTIONS: ReadonlySet<string> = new Set(['--config', '--out', '--state', '--as-of', '--fail-on']);
 
 /** Set in the child's environment: it was started by the command line, over an IPC channel. */
 const LAUNCHED_ENV = 'SETTLE_AUDIT_LAUNCHED';
@@ -97,8 +101,9 @@ export function auditFiles(args: readonly string[]): string[] {
 
 /**
  * The bytes of these files, folders counted with everything in them, added up until `enough`;
- * a FILE@FORMAT_ID counts as its file, and a path that cannot be read as nothing (the audit
- * reports it).
+ * a FILE@FORMAT_ID counts as its file (without the format registry splitForcedFormat in
+ * pipeline/inputs.ts needs: the suffix is dropped when the whole name is not a file), and a path
+ * that cannot be read as nothing (the audit reports it).
  */
 function sizeOf(files: readonly string[], enough: number): number {
   let total = 0;

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ENGINE_FLAGS, RELAUNCH_ENV, RELAUNCH_MIN_BYTES, auditFiles, relaunchArgs } from '../../src/cli/relaunch.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { AUDIT_VALUE_OPTIONS, ENGINE_FLAGS, RELAUNCH_ENV, RELAUNCH_MIN_BYTES, auditFiles, relaunchArgs } from '../../src/cli/relaunch.js';
 
 /**
  * `audit` on a large input runs in a child process started with V8 flags (relaunch.ts): what a
@@ -51,6 +52,11 @@ describe('relaunchArgs', () => {
     expect(relaunchArgs(script, ['audit'], ['--inspect-brk=9230'], {}, large)).toBeUndefined();
     expect(relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'on' }, small)).toBeDefined();
     expect(() => relaunchArgs(script, ['audit'], [], { [RELAUNCH_ENV]: 'no' }, large)).toThrow('SETTLE_AUDIT_RELAUNCH must be "on" or "off", got "no"');
+  });
+
+  it('knows the audit options that take a value as the command line defines them', () => {
+    const audit = buildProgram(() => {}).commands.find((c) => c.name() === 'audit')!;
+    expect(new Set(audit.options.filter((o) => o.required || o.optional).map((o) => o.long))).toEqual(AUDIT_VALUE_OPTIONS);
   });
 
   it('adds up the FILEs an audit names, not its options', () => {

@@ -449,6 +449,8 @@ class MerchantMonth {
       } else this.daily.set(date, { date, count: 1, amountMinor: amount, feeMinor });
       if (terminal !== undefined) this.identify(terminal, merchantName, mcc);
       span.add(kl.lines[i]!, date);
+      // Stored line by line, not once after the loop: a store there would be code that had not
+      // run when the loop was first compiled (above).
       out.settleDate = settleDate;
       out.dayNet = dayNet;
     }
