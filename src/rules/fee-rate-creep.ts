@@ -4,7 +4,7 @@ import { formatRate, applyRate } from '../model/money.js';
 import type { AcquirerTxn, CardKind } from '../model/records.js';
 import { dateOf, evidence, pricedSales, yuan } from './_shared.js';
 import { hiddenSurchargeOf } from './hidden-surcharge.js';
-import { defineRule, type MerchantData } from './types.js';
+import { defineRule, type MerchantData, type RateHistory } from './types.js';
 
 const ID = 'fee-rate-creep';
 
@@ -67,6 +67,43 @@ function twiceMedian(values: readonly number[]): number | undefined {
   return n % 2 === 1 ? 2 * (v[mid] ?? 0) : (v[mid - 1] ?? 0) + (v[mid] ?? 0);
 }
 
+/** One month and card kind of a merchant's sales, added up: what the creep test reads of them. */
+export interface RateSums {
+  month: string;
+  cardKind: CardKind;
+  /** Sales counted. */
+  count: number;
+  amountMinor: number;
+  feeMinor: number;
+  expectedMinor: number;
+}
+
+/** Why a month's rate creeps: above the contract, or else above the trailing median (twice it, `median2`) of `previous`. */
+export interface Creep {
+  aboveContract: boolean;
+  previous: number[];
+  median2: number | undefined;
+}
+
+/**
+ * The creep test of one month and card kind, or undefined when its rate does not creep or it has
+ * too few sales to say. Shared with the bulk path's screen (pipeline/bulk/screen.ts), which adds up
+ * the same sums from a merchant's bytes and must come to the same answer as this rule.
+ */
+export function creepOf(g: RateSums, merchantId: string, history: RateHistory, config: ContractConfig): Creep | undefined {
+  if (g.count < MIN_SALES) return undefined;
+  const creep = BigInt(config.tolerances.rateCreepPpm);
+  const fee = BigInt(g.feeMinor) * 1_000_000n;
+  const amount = BigInt(g.amountMinor);
+  // (Σfee − Σcontracted) ÷ Σamount ≥ creep, in integers.
+  const aboveContract = fee - BigInt(g.expectedMinor) * 1_000_000n >= amount * creep;
+  const previous = history.previous(merchantId, g.cardKind, g.month).slice(0, TRAILING_MONTHS);
+  const median2 = twiceMedian(previous);
+  // Σfee ÷ Σamount ≥ median + creep, doubled on both sides.
+  const aboveTrend = median2 !== undefined && 2n * fee >= amount * (BigInt(median2) + 2n * creep);
+  return aboveContract || aboveTrend ? { aboveContract, previous, median2 } : undefined;
+}
+
 const KIND: Record<CardKind, string> = { debit: '借记卡', credit: '贷记卡', qr: '扫码', unknown: '未知卡种' };
 
 /**
@@ -84,20 +121,12 @@ export const feeRateCreep = defineRule({
   title: '有效费率上升',
   description: 'Monthly effective fee rate per card kind above the contract or the trailing 3-month median by the creep tolerance.',
   check({ data, config, history }) {
-    const creep = BigInt(config.tolerances.rateCreepPpm);
     const findings: Finding[] = [];
     for (const g of monthlyRates(data, config)) {
-      if (g.sales.length < MIN_SALES) continue;
-      const fee = BigInt(g.feeMinor) * 1_000_000n;
-      const amount = BigInt(g.amountMinor);
+      const creep = creepOf({ ...g, count: g.sales.length }, data.merchant.id, history, config);
+      if (!creep) continue;
+      const { aboveContract, previous, median2 } = creep;
       const contractPpm = Math.round((g.expectedMinor * 1_000_000) / g.amountMinor);
-      // (Σfee − Σcontracted) ÷ Σamount ≥ creep, in integers.
-      const aboveContract = fee - BigInt(g.expectedMinor) * 1_000_000n >= amount * creep;
-      const previous = history.previous(data.merchant.id, g.cardKind, g.month).slice(0, TRAILING_MONTHS);
-      const median2 = twiceMedian(previous);
-      // Σfee ÷ Σamount ≥ median + creep, doubled on both sides.
-      const aboveTrend = median2 !== undefined && 2n * fee >= amount * (BigInt(median2) + 2n * creep);
-      if (!aboveContract && !aboveTrend) continue;
       const first = g.sales[0];
       const baseline = aboveContract ? g.expectedMinor : applyRate(g.amountMinor, Math.round((median2 ?? 0) / 2));
       const against = aboveContract

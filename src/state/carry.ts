@@ -1,3 +1,5 @@
+import type { AcquirerBankMatch } from '../matching/acquirer-bank.js';
+import type { PosAcquirerMatch } from '../matching/pos-acquirer.js';
 import { addCalendarDays, dueDate, type BusinessCalendar } from '../model/calendar.js';
 import { merchantIndex, type ContractConfig, type MerchantContract } from '../model/contract.js';
 import type { Finding } from '../model/finding.js';
@@ -142,28 +144,38 @@ export interface CarryDay {
 }
 
 export function merchantCarryOf(data: MerchantData, config: ContractConfig): MerchantCarry {
-  const cancelledSales = data.posMatch.posCancels.flatMap((c) => (c.original ? [c.original] : []));
-  const cancelled = new Set(data.posMatch.posCancels.map((c) => c.original));
+  const rates = monthlyRates(data, config).map((g) => ({
+    month: g.month,
+    cardKind: g.cardKind,
+    currency: g.sales[0]?.currency ?? config.currency,
+    sales: g.sales.length,
+    amountMinor: g.amountMinor,
+    feeMinor: g.feeMinor,
+  }));
+  return carryOfMatches(data.merchant.id, data.posMatch, data.bankMatch, rates);
+}
+
+/**
+ * A merchant's carry from its matches and its month's fee rates (monthlyRates, in its order): what
+ * merchantCarryOf makes of a merchant's records, and the bulk path's screen of the sums it adds up
+ * from a merchant's bytes.
+ */
+export function carryOfMatches(merchantId: string, posMatch: PosAcquirerMatch, bankMatch: AcquirerBankMatch, rates: MerchantCarry['rates']): MerchantCarry {
+  const cancelledSales = posMatch.posCancels.flatMap((c) => (c.original ? [c.original] : []));
+  const cancelled = new Set(posMatch.posCancels.map((c) => c.original));
   return {
-    merchantId: data.merchant.id,
-    unsettledSales: data.posMatch.unmatchedPosSales.filter((p) => !cancelled.has(p)),
-    unhonouredRefunds: data.posMatch.unmatchedPosRefunds,
+    merchantId,
+    unsettledSales: posMatch.unmatchedPosSales.filter((p) => !cancelled.has(p)),
+    unhonouredRefunds: posMatch.unmatchedPosRefunds,
     cancelledSales,
-    unpaidDays: data.bankMatch.unpaidDays.map((d) => ({
+    unpaidDays: bankMatch.unpaidDays.map((d) => ({
       settleDate: d.settleDate,
       currency: d.currency,
       netMinor: d.netMinor,
       due: d.due,
       records: d.records.map((record) => ({ role: 'acquirer' as const, record })),
     })),
-    rates: monthlyRates(data, config).map((g) => ({
-      month: g.month,
-      cardKind: g.cardKind,
-      currency: g.sales[0]?.currency ?? config.currency,
-      sales: g.sales.length,
-      amountMinor: g.amountMinor,
-      feeMinor: g.feeMinor,
-    })),
+    rates,
   };
 }
 

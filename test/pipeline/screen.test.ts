@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMonth, type GeneratedMonth } from '../../bench/generate.js';
@@ -8,8 +9,10 @@ import { ACQUIRER_NAME, icbcStatement, type BankRow } from '../../samples/genera
 import { chinaCalendar, dueDate } from '../../src/model/calendar.js';
 import { parseContract, type ContractConfig } from '../../src/model/contract.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
+import { runStatefulAudit } from '../../src/pipeline/stateful-audit.js';
 import { ruleById } from '../../src/rules/index.js';
 import { rateHistoryOf, type RateMonth } from '../../src/rules/types.js';
+import { StateStore } from '../../src/state/store.js';
 import { withEnv } from '../_env.js';
 
 /**
@@ -176,6 +179,14 @@ const CHANGES: [string, 'clean' | 'parsed', (t: Text) => void][] = [
       t.history = ['2026-07', '2026-08', '2026-09'].flatMap((month) => ['debit', 'credit', 'qr'].map((cardKind) => ({ merchantId: id, cardKind, month, amountMinor: 1_000_000, feeMinor: 1_000 })));
     },
   ],
+  [
+    'a rate history the month stays below',
+    'clean',
+    (t) => {
+      const id = cells(t.acquirer[TARGET]!)[0]!;
+      t.history = ['2026-07', '2026-08', '2026-09'].flatMap((month) => ['debit', 'credit', 'qr'].map((cardKind) => ({ merchantId: id, cardKind, month, amountMinor: 1_000_000, feeMinor: 100_000 })));
+    },
+  ],
 ];
 
 describe('a change to one merchant’s month', () => {
@@ -285,5 +296,160 @@ describe('a change to one merchant’s bank statement', () => {
     expect(on.screened?.of).toBe(4);
     expect(on.screened?.merchants).toBe(expected === 'clean' ? 4 : 3);
     if (name.includes('open')) expect(on.summary.openItems.some((o) => o.kind === 'settlement-awaiting-credit' && o.evidence.length > 0)).toBe(true);
+  });
+});
+
+/**
+ * A stateful run (`--state`) with bank statements is screened too: the screen makes each merchant's
+ * carry (its settlement days not yet credited, with their records, and its month's fee rates) and
+ * joins the days carried from the run before. A generated month is delivered in two halves, split
+ * by settlement date, each with the statements of its half: the first half's last settlement day
+ * falls due in the second, so every merchant carries it into the second run, which pays it. Both
+ * runs are made into a new store with the screen and without; what a user and the next run see
+ * (findings, summary, carry plan, the store's tables) must be the same.
+ */
+describe('a stateful month in two deliveries', () => {
+  const SPLIT = '2026-10-15';
+
+  interface Variant {
+    /** The merchant (index in the contract) whose carried day the second statement never credits. */
+    unpaid?: number;
+    /** The second run's as-of date (the month's end otherwise). */
+    secondAsOf?: string;
+    /** The second delivery repeats the records settled on the first half's last day. */
+    repeat?: boolean;
+  }
+
+  /**
+   * The two deliveries. One debit sale of each half is large enough for the contract's 20 元 cap,
+   * which monthlyRates leaves out of the month's rate.
+   */
+  async function deliveries(name: string, { unpaid, secondAsOf, repeat }: Variant): Promise<{ config: ContractConfig; runs: { asOf: string; files: string[] }[] }> {
+    const { generated, month: m } = await month(name, 3_000, 4, 0);
+    const read = async (file: string) => iconv.decode(await readFile(file), 'gbk').split('\r\n').filter((l) => l !== '');
+    const [acquirerHeader, ...acquirerRest] = await read(generated.acquirerFile);
+    const [posHeader, ...posLines] = await read(generated.posFile);
+    const acquirerLines = acquirerRest.filter((l) => !l.startsWith('合计'));
+    for (const half of [(d: string) => d <= SPLIT, (d: string) => d > SPLIT]) {
+      const at = acquirerLines.findIndex((l) => cells(l)[8] === '借记卡' && half(cells(l)[5]!));
+      const reference = cells(acquirerLines[at]!)[12];
+      setCell(acquirerLines, at, 9, '9000.00');
+      setCell(acquirerLines, at, 10, '20.00');
+      setCell(acquirerLines, at, 11, '8980.00');
+      setCell(posLines, posLines.findIndex((l) => cells(l)[8] === reference), 7, '9000.00');
+    }
+    const halves = [(c: string[]) => c[5]! <= SPLIT, (c: string[]) => (repeat ? c[5]! >= SPLIT : c[5]! > SPLIT)];
+    const runs = [];
+    for (const [i, inHalf] of halves.entries()) {
+      const dir = path.join(work, `${name}-${i + 1}`);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const acquirer = acquirerLines.filter((l) => inHalf(cells(l)));
+      const references = new Set(acquirer.map((l) => cells(l)[12]));
+      const pos = posLines.filter((l) => references.has(cells(l)[8]));
+      // The half's own 合计 line: its count and gross amount.
+      const gross = acquirer.reduce((sum, l) => sum + fen(cells(l)[9]!), 0);
+      const footer = `合计,${acquirer.length}笔,,,,,,,,${yuan(gross)},,,,,,`;
+      const files = [path.join(dir, `acquirer_${i + 1}.csv`), path.join(dir, `pos_${i + 1}.csv`)];
+      await writeFile(files[0]!, iconv.encode([acquirerHeader, ...acquirer, footer, ''].join('\r\n'), 'gbk'));
+      await writeFile(files[1]!, iconv.encode([posHeader, ...pos, ''].join('\r\n'), 'gbk'));
+      // Each merchant's statement of the half: the nets of the days it settled, credited when due,
+      // the first half's up to its last day, the second half's from the day after.
+      for (const [n, c] of m.config.merchants.entries()) {
+        const byDue = new Map<string, number>();
+        for (const line of acquirerLines) {
+          const l = cells(line);
+          if (l[0] !== c.id || (n === unpaid && l[5] === SPLIT)) continue;
+          const due = dueDate(l[5]!, c.settlement.cycle, chinaCalendar);
+          byDue.set(due, (byDue.get(due) ?? 0) + fen(l[11]!));
+        }
+        const rows: BankRow[] = [...byDue]
+          .filter(([due]) => (i === 0 ? due <= SPLIT : due > SPLIT))
+          .sort()
+          .map(([date, net]) => ({ date, summary: '银联入账', income: net, expense: 0, payer: ACQUIRER_NAME }));
+        const file = path.join(dir, `icbc_${c.account!.number}_${i + 1}.csv`);
+        await writeFile(file, icbcStatement({ account: c.account!.number, name: c.account!.name }, rows));
+        files.push(file);
+      }
+      runs.push({ asOf: i === 0 ? SPLIT : (secondAsOf ?? generated.asOf), files });
+    }
+    return { config: m.config, runs };
+  }
+
+  /** Both deliveries into a new store; what each run reports and leaves, and the store's tables after. */
+  async function twoRuns(screen: 'on' | 'off', config: ContractConfig, runs: { asOf: string; files: string[] }[]) {
+    const file = path.join(work, `stateful-${screen}-${runs[0]!.files[0]!.split(path.sep).at(-2)}.db`);
+    await rm(file, { force: true });
+    const store = StateStore.open(file);
+    const outcomes = [];
+    try {
+      for (const { asOf, files } of runs) {
+        const session = store.beginRun();
+        try {
+          const outcome = await withEnv({ ...BULK, SETTLE_AUDIT_SCREEN: screen }, () => runStatefulAudit({ config, files, asOf, session }));
+          const { durationsMs: _durations, ...summary } = outcome.result.summary;
+          const { startedAt: _started, finishedAt: _finished, ...run } = outcome.run!;
+          const plan = outcome.plan && { ...outcome.plan, open: outcome.plan.open.map(({ records: _records, ...item }) => item) };
+          outcomes.push({ seen: { findings: outcome.findings, summary, plan, run, open: store.openItems() }, screened: outcome.result.screened });
+        } finally {
+          // Committed by the run; undone only if it failed.
+          session.rollback();
+        }
+      }
+    } finally {
+      store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      const table = (sql: string) => db.prepare(sql).all();
+      return {
+        outcomes,
+        tables: {
+          findings: table('SELECT * FROM findings ORDER BY id'),
+          openItems: table('SELECT * FROM open_items ORDER BY key, first_seen'),
+          rateHistory: table('SELECT * FROM rate_history ORDER BY merchant_id, month, card_kind, run'),
+        },
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Whether the merchant's day settled on SPLIT is still open after both runs. */
+  const openAfter = (tables: { openItems: unknown[] }, merchantId: string) =>
+    tables.openItems.some((row) => {
+      const r = row as { kind: string; merchant_id: string; date: string; closed_run: unknown };
+      return r.kind === 'settlement-awaiting-credit' && r.merchant_id === merchantId && r.date === SPLIT && r.closed_run === null;
+    });
+
+  const VARIANTS: [string, Variant, { screened: [number, number]; findings: (config: ContractConfig) => string[]; open: number[] }][] = [
+    ['every carried day credited', {}, { screened: [4, 4], findings: () => [], open: [] }],
+    // Not due before the second run's day: it stays open, carried again with its records.
+    ['a carried day not yet credited', { unpaid: 1, secondAsOf: '2026-10-16' }, { screened: [4, 4], findings: () => [], open: [1] }],
+    [
+      'a carried day never credited',
+      { unpaid: 1 },
+      { screened: [4, 3], findings: (config) => [`settlement-not-received ${config.merchants[1]!.id} ${SPLIT}`], open: [1] },
+    ],
+    // Each merchant's carried day is also one of its lines' days: the full path joins them.
+    ['the second delivery repeating the first half\'s last day', { repeat: true }, { screened: [4, 0], findings: () => [], open: [] }],
+    ['the same, audited the day after', { repeat: true, secondAsOf: '2026-10-16' }, { screened: [4, 0], findings: () => [], open: [] }],
+  ];
+
+  it.each(VARIANTS)('%s: the same runs and store with the screen and without', async (name, variant, expected) => {
+    const { config, runs } = await deliveries(`stateful-${VARIANTS.findIndex(([n]) => n === name)}`, variant);
+    const [on, off] = [await twoRuns('on', config, runs), await twoRuns('off', config, runs)];
+    expect(on.outcomes.map((o) => o.seen)).toEqual(off.outcomes.map((o) => o.seen));
+    expect(on.tables).toEqual(off.tables);
+    expect(on.outcomes.map((o) => o.screened?.merchants)).toEqual(expected.screened);
+    expect(off.outcomes.map((o) => o.screened?.merchants)).toEqual([0, 0]);
+    // The first run leaves each merchant's last day open, with its records, for the second.
+    const [first, second] = on.outcomes.map((o) => o.seen);
+    const waiting = first!.plan!.open.filter((item) => item.kind === 'settlement-awaiting-credit' && item.date === SPLIT);
+    expect(waiting.map((item) => item.merchantId).sort()).toEqual(config.merchants.map((c) => c.id).sort());
+    expect(second!.findings.map((f) => `${f.rule} ${f.merchantId} ${f.date}`)).toEqual(expected.findings(config));
+    expect(config.merchants.flatMap((c, n) => (openAfter(on.tables, c.id) ? [n] : []))).toEqual(expected.open);
+    // Each run's fee rates, by month and card kind: what fee-rate-creep's history is made of.
+    expect(on.tables.rateHistory.length).toBeGreaterThanOrEqual(2 * 4);
   });
 });

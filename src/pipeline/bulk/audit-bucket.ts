@@ -125,10 +125,15 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   const stateful = task.mode === 'audit' ? task.stateful : undefined;
   const days = stateful ? new CarriedDaysReader(stateful.daysFrom) : undefined;
   const spill = stateful?.spillDir !== undefined ? new RecordSpill(stateful.spillDir, task.bucket) : undefined;
-  const screen = Screen.of(task, ctx, {
-    fileAlone: (file) => parseFileAlone(file, ctx),
-    acquirerRecords: (file, lines) => parseLines(file, lines, chunks, ctx).records.acquirer,
-  });
+  const screen = Screen.of(
+    task,
+    ctx,
+    {
+      fileAlone: (file) => parseFileAlone(file, ctx),
+      acquirerRecords: (file, lines) => parseLines(file, lines, chunks, ctx).records.acquirer,
+    },
+    days && ((merchantId) => days.read([merchantId])),
+  );
   try {
     for (const key of keys) {
       t = performance.now();
@@ -142,6 +147,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
         result.totals.push({ merchant, totals: screened.totals, files: screened.files });
         for (const { rule, item } of screened.open) result.open.push({ rule, merchant, item });
         for (const { terminal, identities } of screened.terminals) result.terminals.push({ key, terminal, identities });
+        if (screened.carry) result.carry.push({ merchant, carry: spill ? spill.spill(screened.carry) : screened.carry });
         continue;
       }
       t = performance.now();

@@ -1,7 +1,7 @@
 import { chinaCalendar, dueDate } from '../../model/calendar.js';
 import { pricingFor, type MerchantContract, type PricingRow } from '../../model/contract.js';
 import type { AcquirerTxn, BankEntry, CardKind, Role, TxnType } from '../../model/records.js';
-import { matchAcquirerBank, type ExpectedDay } from '../../matching/acquirer-bank.js';
+import { expectedDays, matchAcquirerBank, type AcquirerBankMatch, type ExpectedDay } from '../../matching/acquirer-bank.js';
 import { localeOrder } from '../../matching/order.js';
 import type { PosAcquirerMatch } from '../../matching/pos-acquirer.js';
 import type { DailyTotals, MerchantTotals, SourceTotals } from '../../model/summary.js';
@@ -10,9 +10,11 @@ import { mapHeaders } from '../../parsers/_headers.js';
 import { readTabular } from '../../parsers/_tabular.js';
 import { approvedStatus } from '../../parsers/pos-journal.js';
 import { feeByRow } from '../../rules/_shared.js';
+import { creepOf, type RateSums } from '../../rules/fee-rate-creep.js';
 import { RULES } from '../../rules/index.js';
 import { bankTotalsOf } from '../totals.js';
 import type { MerchantData, OpenItem } from '../../rules/types.js';
+import { carryOfMatches, type MerchantCarry } from '../../state/carry.js';
 import type { BulkContext } from './_context.js';
 import type { KeyLines } from './_chunks.js';
 import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, type ColumnMap } from './_screen-rows.js';
@@ -40,8 +42,9 @@ import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
  *   trace), each unique, and near duplicates need an unmatched sale: duplicate-charge finds nothing;
  * - every priced sale's fee is at most its contracted fee: fee-overcharge, debit-cap-exceeded and
  *   hidden-surcharge (the most common residual is then at most 0) find nothing, and neither does
- *   fee-rate-creep against the contract (its tolerance is above 0) or a history (the merchant has
- *   none);
+ *   fee-rate-creep against the contract (its tolerance is above 0). Against a rate history, the
+ *   screen adds up the month's rates per card kind as monthlyRates does and asks the rule's own
+ *   test (creepOf): a merchant whose rate creeps takes the full path;
  * - no fee is itemised, so fee-above-regulation has nothing to check; no record is an adjustment
  *   and there is no bank input, so unexpected-deduction has nothing either;
  * - every MCC is the contract's (or the contract names none): mcc-mismatch finds nothing.
@@ -53,6 +56,15 @@ import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
  * not yet credited are kept, with those days' records parsed by the format's parser for their
  * evidence. A run whose roles bring in any other merchant rule (one added later) is not screened:
  * `SCREENED_RULES` and `BANK_RULES` list what the proof covers.
+ *
+ * A stateful run (`--state`) keeps each merchant's carry: its unmatched POS records (none, for a
+ * merchant the screen clears), its settlement days not yet credited with their records, and its
+ * month's fee rates. The screen makes it from the days the bank rules matched and the rates it
+ * added up. A merchant's days carried from earlier runs join its days as the full path joins them
+ * (joinCarriedDays), where they settle on other days than its lines, in its currency; otherwise the
+ * merchant takes the full path, as do merchants with POS records carried. A stateful run without
+ * bank statements is not screened: there every settlement day stays open with all its records,
+ * which only the parser makes.
  */
 
 /** The merchant rules whose silence the screen proves (above). */
@@ -112,6 +124,8 @@ export interface Screened {
   /** The input files of its records and statements, sorted (as inputFilesOf lists them). */
   files: string[];
   rows: number;
+  /** In a stateful run, what the state store keeps of the merchant (merchantCarryOf). */
+  carry?: MerchantCarry;
 }
 
 /** What the screen asks of the format's own parser (audit-bucket.ts). */
@@ -151,22 +165,28 @@ export class Screen {
     private readonly ctx: BulkContext,
     private readonly roles: ReadonlySet<Role>,
     private readonly parser: ScreenParser,
+    private readonly carriedDays: ((merchantId: string) => readonly AcquirerTxn[]) | undefined,
   ) {
     this.times = new LocalTimes(ctx.parseOptions.timezone);
     this.withHistory = new Set((ctx.history.months ?? []).map((m) => m.merchantId));
   }
 
-  /** The screen for a stage-2 task, or undefined where it does not apply (see SCREENED_RULES). */
-  static of(task: BucketTask, ctx: BulkContext, parser: ScreenParser): Screen | undefined {
-    // A stateful run keeps each merchant's open items and rates; identity mode reads records back.
-    if (!task.screen || task.mode !== 'audit' || task.stateful) return undefined;
+  /**
+   * The screen for a stage-2 task, or undefined where it does not apply (see SCREENED_RULES). In a
+   * stateful run, `carriedDays` reads a merchant's carried settlement days' records from the store.
+   */
+  static of(task: BucketTask, ctx: BulkContext, parser: ScreenParser, carriedDays?: (merchantId: string) => readonly AcquirerTxn[]): Screen | undefined {
+    // Identity mode reads records back.
+    if (!task.screen || task.mode !== 'audit') return undefined;
     const roles = new Set(task.roles);
     if (!roles.has('acquirer')) return undefined;
+    // Without bank statements, a stateful run keeps every settlement day's records (see above).
+    if (task.stateful && !roles.has('bank')) return undefined;
     for (const rule of RULES) {
       if (rule.scope === 'merchant' && rule.needs.every((n) => roles.has(n)) && !SCREENED_RULES.has(rule.id) && !BANK_RULES.has(rule.id)) return undefined;
     }
     if (ctx.config.tolerances.rateCreepPpm <= 0) return undefined;
-    return new Screen(task, ctx, roles, parser);
+    return new Screen(task, ctx, roles, parser, task.stateful ? carriedDays : undefined);
   }
 
   /**
@@ -185,7 +205,7 @@ export class Screen {
 
   private clear(key: string, lines: ReadonlyMap<number, KeyLines> | undefined, chunks: readonly Buffer[], share: SmallShare | undefined): Screened | undefined {
     const contract = this.ctx.index.get(key);
-    if (!contract || contract.id !== key || !lines || this.withHistory.has(key)) return undefined;
+    if (!contract || contract.id !== key || !lines) return undefined;
     // Bank entries and statements of small inputs are the bank rules'; anything else of them is not screened.
     if (share && (share.records.some((r) => r.role !== 'bank') || (share.carried?.pos.length ?? 0) > 0)) return undefined;
     const files: { file: ScreenFile; lines: KeyLines }[] = [];
@@ -195,7 +215,9 @@ export class Screen {
       files.push({ file, lines: kl });
     }
     files.sort((a, b) => (a.file.role === b.file.role ? a.file.file.slot - b.file.file.slot : a.file.role === 'acquirer' ? -1 : 1));
-    const month = new MerchantMonth(contract, key, this.times, this.ctx.parseOptions.currency);
+    // The month's rates, where something reads them: fee-rate-creep's history, or the state store.
+    const keepRates = this.task.stateful !== undefined || this.withHistory.has(key);
+    const month = new MerchantMonth(contract, key, this.times, this.ctx.parseOptions.currency, keepRates);
     const parts: FilePart[] = [];
     for (const { file, lines: kl } of files) {
       const part = file.role === 'acquirer' ? month.acquirer(file, kl, chunks) : month.pos(file, kl, chunks);
@@ -203,15 +225,25 @@ export class Screen {
       parts.push(part);
     }
     if (month.acquirerCount === 0 || (this.roles.has('pos') && month.posCount !== month.acquirerCount)) return undefined;
+    const rates = month.rates();
+    if (rates.some((g) => creepOf(g, contract.id, this.ctx.history, this.ctx.config))) return undefined;
     let bank: BankEntry[] = [];
     let open: Screened['open'] = [];
     let acquirers = ['acquirer-csv'];
+    let bankMatch: AcquirerBankMatch | undefined;
     if (this.roles.has('bank')) {
       // In input order, as the full path joins them: by slot, each file's entries in its order.
       bank = [...(share?.records ?? [])].sort((a, b) => a.slot - b.slot).flatMap((r) => (r.role === 'bank' ? [r.record] : []));
       const settled = this.settlement(contract, month, bank, share?.statements ?? []);
       if (!settled) return undefined;
-      ({ open, acquirers } = settled);
+      ({ open, acquirers, bankMatch } = settled);
+    }
+    let carry: MerchantCarry | undefined;
+    if (this.task.stateful) {
+      // Screened only with bank statements (Screen.of): the bank rules matched the days.
+      if (!bankMatch) return undefined;
+      const kept = rates.map((g) => ({ month: g.month, cardKind: g.cardKind, currency: month.currency, sales: g.count, amountMinor: g.amountMinor, feeMinor: g.feeMinor }));
+      carry = carryOfMatches(contract.id, NO_POS_MATCH, bankMatch, kept);
     }
     const inputFiles = new Set([...files.map((f) => f.file.file.file), ...bank.map((b) => b.source.file), ...(share?.statements ?? []).map((s) => s.file)]);
     return {
@@ -221,6 +253,7 @@ export class Screen {
       terminals: month.terminals(),
       files: [...inputFiles].sort(),
       rows: parts.reduce((n, p) => n + p.lines, 0),
+      ...(carry ? { carry } : {}),
     };
   }
 
@@ -235,16 +268,26 @@ export class Screen {
     month: MerchantMonth,
     bank: BankEntry[],
     statements: SmallShare['statements'],
-  ): { open: Screened['open']; acquirers: string[] } | undefined {
-    const days: ExpectedDay[] = [...month.nets]
-      .map(([settleDate, netMinor]) => ({ settleDate, currency: month.currency, netMinor, due: dueDate(settleDate, contract.settlement.cycle, chinaCalendar), records: [] as AcquirerTxn[] }))
-      .sort((x, y) => localeOrder(x.settleDate, y.settleDate));
+  ): { open: Screened['open']; acquirers: string[]; bankMatch: AcquirerBankMatch } | undefined {
+    const own: ExpectedDay[] = [...month.nets].map(([settleDate, netMinor]) => ({
+      settleDate,
+      currency: month.currency,
+      netMinor,
+      due: dueDate(settleDate, contract.settlement.cycle, chinaCalendar),
+      records: [] as AcquirerTxn[],
+    }));
+    // Days carried from earlier runs, as joinCarriedDays adds them: only where none settles on a day
+    // of the merchant's lines or in another currency, so that no day mixes records of both (and no
+    // carried record can be one today's files deliver again, which the full path drops).
+    const carried = this.carriedDays?.(contract.id) ?? [];
+    if (carried.some((a) => a.currency !== month.currency || month.nets.has(a.settleDate))) return undefined;
+    const days = [...expectedDays(carried, contract.settlement.cycle, chinaCalendar), ...own].sort((x, y) => localeOrder(x.settleDate, y.settleDate));
     const bankMatch = matchAcquirerBank(days, bank);
     const unpaid = new Set(bankMatch.unpaidDays.map((d) => d.settleDate));
     if (unpaid.size > 0) {
       const records = month.recordsOf(unpaid, this.parser.acquirerRecords);
       if (!records) return undefined;
-      for (const d of days) d.records = records.get(d.settleDate) ?? [];
+      for (const d of own) d.records = records.get(d.settleDate) ?? [];
     }
     let latestBooking: string | undefined;
     for (const b of bank) if (latestBooking === undefined || b.bookingDate > latestBooking) latestBooking = b.bookingDate;
@@ -269,7 +312,7 @@ export class Screen {
     }
     // Who settles, as merchantTotalsOf names them: no record names a payer, so the payers of the credits, else the format.
     const payers = new Set(bankMatch.paid.flatMap((p) => (p.credit.counterpartyName ? [p.credit.counterpartyName] : [])));
-    return { open, acquirers: payers.size > 0 ? [...payers].sort() : ['acquirer-csv'] };
+    return { open, acquirers: payers.size > 0 ? [...payers].sort() : ['acquirer-csv'], bankMatch };
   }
 
   /** A bulk file prepared for the screen once per task, or null when the screen does not read it. */
@@ -343,6 +386,12 @@ class MerchantMonth {
   private readonly traces = new Map<string, Set<number | string>>();
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
   private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
+  /**
+   * The month's fee rates as monthlyRates adds them up, when kept: by card kind and transaction
+   * date, each date's sums those of its month (`monthRates`, by month and card kind).
+   */
+  private readonly dateRates: Map<CardKind, Map<string, RateSums>> | undefined;
+  private readonly monthRates = new Map<string, RateSums>();
   private readonly bounds = new Int32Array(2 * MAX_CELLS);
   /** What touchAhead read: kept only so that its reads are made. */
   private touched = 0;
@@ -352,7 +401,10 @@ class MerchantMonth {
     private readonly key: string,
     private readonly times: LocalTimes,
     readonly currency: string,
-  ) {}
+    keepRates: boolean,
+  ) {
+    this.dateRates = keepRates ? new Map() : undefined;
+  }
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
     if (f.cells > MAX_CELLS) return undefined;
@@ -427,7 +479,14 @@ class MerchantMonth {
         if (batchKey === undefined || traceKey === undefined || !this.firstTrace(terminal, batchKey, traceKey)) return false;
       }
       const row = this.pricingRow(cardKind, date);
-      if (row && feeMinor > feeByRow(this.contract, row, amount).expectedMinor) return false;
+      if (row) {
+        const fee = feeByRow(this.contract, row, amount);
+        if (feeMinor > fee.expectedMinor) return false;
+        // monthlyRates leaves out sales of no amount and debit sales at their cap.
+        if (this.dateRates !== undefined && amount > 0 && !(cardKind === 'debit' && fee.capMinor !== undefined && fee.uncappedMinor >= fee.capMinor)) {
+          this.addRate(this.dateRates, cardKind, date, amount, feeMinor, fee.expectedMinor);
+        }
+      }
 
       sums.count++;
       sums.amountMinor += amount;
@@ -555,6 +614,28 @@ class MerchantMonth {
       byDate.set(date, row);
     }
     return row;
+  }
+
+  private addRate(dateRates: Map<CardKind, Map<string, RateSums>>, cardKind: CardKind, date: string, amountMinor: number, feeMinor: number, expectedMinor: number): void {
+    let byDate = dateRates.get(cardKind);
+    if (!byDate) dateRates.set(cardKind, (byDate = new Map()));
+    let sums = byDate.get(date);
+    if (!sums) {
+      const month = date.slice(0, 7);
+      const key = `${month}|${cardKind}`;
+      sums = this.monthRates.get(key);
+      if (!sums) this.monthRates.set(key, (sums = { month, cardKind, count: 0, amountMinor: 0, feeMinor: 0, expectedMinor: 0 }));
+      byDate.set(date, sums);
+    }
+    sums.count++;
+    sums.amountMinor += amountMinor;
+    sums.feeMinor += feeMinor;
+    sums.expectedMinor += expectedMinor;
+  }
+
+  /** The month's fee rates by month and card kind, in monthlyRates' order; none unless kept. */
+  rates(): RateSums[] {
+    return [...this.monthRates.values()].sort((x, y) => x.month.localeCompare(y.month) || x.cardKind.localeCompare(y.cardKind));
   }
 
   /** As the stage-2 task lists a terminal's identities: merchant, name and MCC, in the order met. */
