@@ -56,7 +56,7 @@ export interface ItemState {
  */
 export type ItemRecords = CanonicalRecord[] | SpilledRecords;
 
-/** Records written to a file as the JSON of a `CanonicalRecord[]`: `bytes` bytes from `offset`. */
+/** Records written to a file as the store keeps them (packed-records.ts): `bytes` bytes from `offset`. */
 export interface SpilledRecords {
   file: string;
   offset: number;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AuditError, ErrorCode } from '../model/errors.js';
+import { packRecords } from './packed-records.js';
 
 /**
  * The state store's schema, versioned in code. `PRAGMA user_version` holds the number of
@@ -84,6 +85,45 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
         PRIMARY KEY (merchant_id, month, card_kind, currency, run)
       ) STRICT;
     `),
+  // 2: open items keep their records deflated (packed-records.ts), in a BLOB: a month without its
+  // bank statements leaves gigabytes of them. The table is made again (a STRICT column keeps its
+  // type) and every row's records packed on the way.
+  (db) => {
+    db.exec(`
+      CREATE TABLE open_items_packed (
+        key           TEXT    PRIMARY KEY,
+        kind          TEXT    NOT NULL,
+        merchant_id   TEXT    NOT NULL,
+        reference     TEXT,
+        date          TEXT    NOT NULL,
+        currency      TEXT    NOT NULL,
+        amount_minor  INTEGER NOT NULL,
+        due           TEXT    NOT NULL,
+        status        TEXT    NOT NULL CHECK (status IN ('open', 'overdue', 'closed')),
+        finding_id    TEXT,
+        first_seen    TEXT    NOT NULL,
+        first_run     INTEGER NOT NULL REFERENCES runs(seq),
+        last_seen     TEXT    NOT NULL,
+        last_run      INTEGER NOT NULL REFERENCES runs(seq),
+        closed_run    INTEGER REFERENCES runs(seq),
+        closed_reason TEXT    CHECK (closed_reason IN ('settled', 'cancelled', 'expired')),
+        records       BLOB    NOT NULL
+      ) STRICT;
+    `);
+    const copy = db.prepare(`INSERT INTO open_items_packed SELECT key, kind, merchant_id, reference, date, currency, amount_minor, due, status,
+      finding_id, first_seen, first_run, last_seen, last_run, closed_run, closed_reason, ? FROM open_items WHERE key = ?`);
+    const recordsOf = db.prepare('SELECT records FROM open_items WHERE key = ?').pluck();
+    // Row by row, not all at once: an old store may hold gigabytes of records. (The connection
+    // cannot write while a query iterates, so the keys are read first.)
+    for (const key of db.prepare('SELECT key FROM open_items').pluck().all() as string[]) {
+      copy.run(packRecords(recordsOf.get(key) as string), key);
+    }
+    db.exec(`
+      DROP TABLE open_items;
+      ALTER TABLE open_items_packed RENAME TO open_items;
+      CREATE INDEX open_items_still_open ON open_items (merchant_id, date) WHERE closed_run IS NULL;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import type { AuditResult } from '../pipeline/audit.js';
 import { rateHistoryOf, type RateHistory, type RateMonth } from '../rules/types.js';
 import { carryOf, type CarriedItem, type CarryPlan, type ItemKind, type ItemRecords, type ItemStatus } from './carry.js';
 import { migrate } from './migrations.js';
+import { packRecords, unpackRecords } from './packed-records.js';
 
 /**
  * The SQLite state store of daily operation (DESIGN.md section 7): runs, every delivered file by
@@ -224,8 +225,8 @@ export class CarriedDaysReader {
   read(merchantIds: readonly string[]): AcquirerTxn[] {
     const out: AcquirerTxn[] = [];
     for (const id of merchantIds) {
-      for (const json of this.query.iterate(id) as Iterable<string>) {
-        for (const r of JSON.parse(json) as CanonicalRecord[]) if (r.role === 'acquirer') out.push(r.record);
+      for (const packed of this.query.iterate(id) as Iterable<Buffer>) {
+        for (const r of JSON.parse(unpackRecords(packed)) as CanonicalRecord[]) if (r.role === 'acquirer') out.push(r.record);
       }
     }
     return out;
@@ -284,8 +285,8 @@ export class RunSession {
     const posRecords = this.db
       .prepare(`SELECT records FROM open_items WHERE closed_run IS NULL AND kind != 'settlement-awaiting-credit' ORDER BY key`)
       .pluck()
-      .all() as string[];
-    for (const json of posRecords) for (const r of JSON.parse(json) as CanonicalRecord[]) if (r.role === 'pos') pos.push(r.record);
+      .all() as Buffer[];
+    for (const packed of posRecords) for (const r of JSON.parse(unpackRecords(packed)) as CanonicalRecord[]) if (r.role === 'pos') pos.push(r.record);
     const items = rows.map((r) => ({
       key: r.key,
       kind: r.kind,
@@ -369,7 +370,7 @@ export class RunSession {
       `INSERT INTO open_items (key, kind, merchant_id, reference, date, currency, amount_minor, due, status, finding_id,
                                first_seen, first_run, last_seen, last_run, records)
        VALUES (@key, @kind, @merchantId, @reference, @date, @currency, @amountMinor, @due, @status, @findingId,
-               @asOf, @seq, @asOf, @seq, CAST(@records AS TEXT))
+               @asOf, @seq, @asOf, @seq, @records)
        ON CONFLICT (key) DO UPDATE SET
          amount_minor = excluded.amount_minor, due = excluded.due, status = excluded.status, finding_id = excluded.finding_id,
          last_seen = excluded.last_seen, last_run = excluded.last_run, records = excluded.records,
@@ -391,7 +392,7 @@ export class RunSession {
           findingId: item.findingId ?? null,
           asOf,
           seq,
-          records: spilled.json(item.records),
+          records: spilled.packed(item.records),
         });
       }
     } finally {
@@ -462,16 +463,14 @@ export class RunSession {
 }
 
 /**
- * Items' records as the JSON the store keeps: made here for records in memory, read back for
- * spilled ones. Those are handed to SQLite as their UTF-8 bytes, which the insert casts to TEXT:
- * decoding gigabytes of them into strings here, to have better-sqlite3 encode them back, cost
- * seconds for nothing.
+ * Items' records as the store keeps them (packed-records.ts): packed here for records in memory,
+ * read back for spilled ones, which the bulk workers packed as they wrote them.
  */
 class SpillReader {
   private readonly fds = new Map<string, number>();
 
-  json(records: ItemRecords): string | Buffer {
-    if (Array.isArray(records)) return JSON.stringify(records);
+  packed(records: ItemRecords): Buffer {
+    if (Array.isArray(records)) return packRecords(JSON.stringify(records));
     let fd = this.fds.get(records.file);
     if (fd === undefined) this.fds.set(records.file, (fd = openSync(records.file, 'r')));
     const bytes = Buffer.allocUnsafe(records.bytes);

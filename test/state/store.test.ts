@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/model/contract.js';
 import { runStatefulAudit } from '../../src/pipeline/stateful-audit.js';
 import { SCHEMA_VERSION } from '../../src/state/migrations.js';
+import { unpackRecords } from '../../src/state/packed-records.js';
 import { isStateBusy, StateStore } from '../../src/state/store.js';
 import { dumpState } from './_cli.js';
 import { acquirerFile, CONFIG_YAML, MERCHANT, week, type Sale } from './_daily.js';
@@ -42,6 +43,46 @@ describe('the state store', () => {
     const db = new Database(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('upgrades a store of the first schema, whose records are JSON text, to the same state a new store holds', async () => {
+    // The week's first three days, with items of both kinds open, written by this version.
+    const file = await tempStore();
+    const store = StateStore.open(file);
+    try {
+      for (const day of week().slice(0, 3)) await audit(store, day.asOf, day.files);
+      expect(new Set(store.openItems().map((item) => item.kind))).toEqual(new Set(['sale-awaiting-settlement', 'settlement-awaiting-credit']));
+    } finally {
+      store.close();
+    }
+    const current = dumpState(file);
+    // The same store as the first schema kept it: the records' JSON as TEXT.
+    const db = new Database(file);
+    const rows = db.prepare('SELECT key, records FROM open_items').all() as { key: string; records: Buffer }[];
+    expect(rows.length).toBeGreaterThan(0);
+    db.exec(`CREATE TABLE old AS SELECT * FROM open_items; DROP TABLE open_items;`);
+    const columns = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'old'").pluck().get() as string).includes('records');
+    expect(columns).toBe(true);
+    db.exec(`
+      CREATE TABLE open_items (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant_id TEXT NOT NULL, reference TEXT, date TEXT NOT NULL, currency TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL, due TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('open', 'overdue', 'closed')), finding_id TEXT,
+        first_seen TEXT NOT NULL, first_run INTEGER NOT NULL REFERENCES runs(seq), last_seen TEXT NOT NULL, last_run INTEGER NOT NULL REFERENCES runs(seq),
+        closed_run INTEGER REFERENCES runs(seq), closed_reason TEXT CHECK (closed_reason IN ('settled', 'cancelled', 'expired')), records TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX open_items_still_open ON open_items (merchant_id, date) WHERE closed_run IS NULL;
+    `);
+    const copy = db.prepare(`INSERT INTO open_items SELECT key, kind, merchant_id, reference, date, currency, amount_minor, due, status, finding_id,
+      first_seen, first_run, last_seen, last_run, closed_run, closed_reason, ? FROM old WHERE key = ?`);
+    for (const { key, records } of rows) copy.run(unpackRecords(records), key);
+    db.exec('DROP TABLE old');
+    db.pragma('user_version = 1');
+    const old = db.prepare('SELECT records FROM open_items').pluck().all() as string[];
+    expect(old.every((json) => typeof json === 'string' && json.startsWith('[{"role":'))).toBe(true);
+    db.close();
+
+    StateStore.open(file).close();
+    expect(dumpState(file)).toEqual(current);
   });
 
   it('refuses a store written by a newer version, naming both schema versions', async () => {

@@ -1,12 +1,14 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { MerchantCarry, SpilledRecords } from '../../state/carry.js';
+import { packRecords } from '../../state/packed-records.js';
 
 /**
  * Writes the records of the settlement days a merchant leaves open to a file of the bucket's own,
  * so that its carry goes back to the main thread without them: a month without its bank statement
- * leaves every acquirer record in an open day, more than the main thread can hold. The state
- * store's commit reads each day's records back as the JSON it keeps.
+ * leaves every acquirer record in an open day, more than the main thread can hold. Each day's
+ * records are written packed as the state store keeps them (packed-records.ts), so that the
+ * workers deflate them side by side and the store's commit only copies the bytes.
  */
 export class RecordSpill {
   private fd: number | undefined;
@@ -14,7 +16,7 @@ export class RecordSpill {
   private readonly file: string;
 
   constructor(dir: string, bucket: number) {
-    this.file = path.join(dir, `carry-${bucket}.json`);
+    this.file = path.join(dir, `carry-${bucket}.bin`);
   }
 
   /** The carry with each open day's records written out. */
@@ -26,7 +28,7 @@ export class RecordSpill {
     if (!Array.isArray(records)) return records;
     // Opened on the first day to write ('w': a bucket audited again, after a refused file, starts over).
     this.fd ??= openSync(this.file, 'w');
-    const bytes = Buffer.from(JSON.stringify(records));
+    const bytes = packRecords(JSON.stringify(records));
     let at = 0;
     while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at, this.offset + at);
     const ref = { file: this.file, offset: this.offset, bytes: bytes.length };
