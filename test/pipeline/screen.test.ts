@@ -318,13 +318,15 @@ describe('a stateful month in two deliveries', () => {
     secondAsOf?: string;
     /** The second delivery repeats the records settled on the first half's last day. */
     repeat?: boolean;
+    /** No bank statements are delivered: every settlement day stays open. */
+    noStatements?: boolean;
   }
 
   /**
    * The two deliveries. One debit sale of each half is large enough for the contract's 20 元 cap,
    * which monthlyRates leaves out of the month's rate.
    */
-  async function deliveries(name: string, { unpaid, secondAsOf, repeat }: Variant): Promise<{ config: ContractConfig; runs: { asOf: string; files: string[] }[] }> {
+  async function deliveries(name: string, { unpaid, secondAsOf, repeat, noStatements }: Variant): Promise<{ config: ContractConfig; runs: { asOf: string; files: string[] }[] }> {
     const { generated, month: m } = await month(name, 3_000, 4, 0);
     const read = async (file: string) => iconv.decode(await readFile(file), 'gbk').split('\r\n').filter((l) => l !== '');
     const [acquirerHeader, ...acquirerRest] = await read(generated.acquirerFile);
@@ -355,7 +357,7 @@ describe('a stateful month in two deliveries', () => {
       await writeFile(files[1]!, iconv.encode([posHeader, ...pos, ''].join('\r\n'), 'gbk'));
       // Each merchant's statement of the half: the nets of the days it settled, credited when due,
       // the first half's up to its last day, the second half's from the day after.
-      for (const [n, c] of m.config.merchants.entries()) {
+      for (const [n, c] of noStatements ? [] : m.config.merchants.entries()) {
         const byDue = new Map<string, number>();
         for (const line of acquirerLines) {
           const l = cells(line);
@@ -434,6 +436,8 @@ describe('a stateful month in two deliveries', () => {
     // Each merchant's carried day is also one of its lines' days: the full path joins them.
     ['the second delivery repeating the first half\'s last day', { repeat: true }, { screened: [4, 0], findings: () => [], open: [] }],
     ['the same, audited the day after', { repeat: true, secondAsOf: '2026-10-16' }, { screened: [4, 0], findings: () => [], open: [] }],
+    // Every day's records go to the store, which the parser makes for the screened merchants.
+    ['no bank statements', { noStatements: true }, { screened: [4, 4], findings: () => [], open: [0, 1, 2, 3] }],
   ];
 
   it.each(VARIANTS)('%s: the same runs and store with the screen and without', async (name, variant, expected) => {

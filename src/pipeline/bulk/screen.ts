@@ -62,9 +62,8 @@ import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
  * month's fee rates. The screen makes it from the days the bank rules matched and the rates it
  * added up. A merchant's days carried from earlier runs join its days as the full path joins them
  * (joinCarriedDays), where they settle on other days than its lines, in its currency; otherwise the
- * merchant takes the full path, as do merchants with POS records carried. A stateful run without
- * bank statements is not screened: there every settlement day stays open with all its records,
- * which only the parser makes.
+ * merchant takes the full path, as do merchants with POS records carried. Without bank
+ * statements, every settlement day stays open, with all its records, which the parser makes.
  */
 
 /** The merchant rules whose silence the screen proves (above). */
@@ -180,8 +179,6 @@ export class Screen {
     if (!task.screen || task.mode !== 'audit') return undefined;
     const roles = new Set(task.roles);
     if (!roles.has('acquirer')) return undefined;
-    // Without bank statements, a stateful run keeps every settlement day's records (see above).
-    if (task.stateful && !roles.has('bank')) return undefined;
     for (const rule of RULES) {
       if (rule.scope === 'merchant' && rule.needs.every((n) => roles.has(n)) && !SCREENED_RULES.has(rule.id) && !BANK_RULES.has(rule.id)) return undefined;
     }
@@ -231,7 +228,8 @@ export class Screen {
     let open: Screened['open'] = [];
     let acquirers = ['acquirer-csv'];
     let bankMatch: AcquirerBankMatch | undefined;
-    if (this.roles.has('bank')) {
+    // A stateful run keeps the days not yet credited: without bank statements, every day.
+    if (this.roles.has('bank') || this.task.stateful) {
       // In input order, as the full path joins them: by slot, each file's entries in its order.
       bank = [...(share?.records ?? [])].sort((a, b) => a.slot - b.slot).flatMap((r) => (r.role === 'bank' ? [r.record] : []));
       const settled = this.settlement(contract, month, bank, share?.statements ?? []);
@@ -239,9 +237,7 @@ export class Screen {
       ({ open, acquirers, bankMatch } = settled);
     }
     let carry: MerchantCarry | undefined;
-    if (this.task.stateful) {
-      // Screened only with bank statements (Screen.of): the bank rules matched the days.
-      if (!bankMatch) return undefined;
+    if (this.task.stateful && bankMatch) {
       const kept = rates.map((g) => ({ month: g.month, cardKind: g.cardKind, currency: month.currency, sales: g.count, amountMinor: g.amountMinor, feeMinor: g.feeMinor }));
       carry = carryOfMatches(contract.id, NO_POS_MATCH, bankMatch, kept);
     }
@@ -261,7 +257,8 @@ export class Screen {
    * The bank rules on a screened merchant: its settlement days (the nets the screen added up by
    * settlement date) matched with its bank credits, as buildMerchantData matches them. Undefined
    * when a rule finds anything. The days left unpaid get their records, parsed, for the evidence
-   * of their open items.
+   * of their open items and for the state store. A stateful run without bank statements comes
+   * here too, for its carry: no rule runs, and every day is left unpaid.
    */
   private settlement(
     contract: MerchantContract,
