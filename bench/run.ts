@@ -24,7 +24,9 @@ import { SHORT_MERCHANTS, generateMonth, type GeneratedMonth } from './generate.
  * - with `--bank`, the audit again with the month's bank statements (one ICBC export a merchant,
  *   every settlement day credited when due), as an accountant's month is audited, with the bulk
  *   path's screen and without (`SETTLE_AUDIT_SCREEN=off`); and with the statements of 50
- *   merchants credited 1 元 short every day, a month with about a thousand findings.
+ *   merchants credited 1 元 short every day, a month with about a thousand findings;
+ * - with both, `settle-audit audit --state` of the month with its bank statements into a new
+ *   store, with the screen and without: an accountant's month kept in a store.
  *
  * Prints a table and writes bench-result.json. R runs of each (default 1) give medians.
  */
@@ -239,6 +241,8 @@ function main(): void {
         unscreenedSeconds: number;
         unscreenedPeakRssMiB: number | null;
         creditedShort: { findings: number; seconds: number; peakRssMiB: number | null };
+        /** With `--state` too: into a new store, with the screen and without. */
+        stateful?: { seconds: number; peakRssMiB: number | null; storeMiB: number; unscreenedSeconds: number; unscreenedPeakRssMiB: number | null };
         runs: Record<string, number[]>;
       }
     | undefined;
@@ -258,13 +262,38 @@ function main(): void {
     const short = bankRun('on', data.bankShortDir);
     const shortFindings = (JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { counts: { findings: number } }).counts.findings;
     rmSync(dir, { recursive: true, force: true });
+    let stateful: NonNullable<typeof withBank>['stateful'];
+    const statefulRuns: Record<string, number[]> = {};
+    if (args.state) {
+      const store = path.join(args.out, 'audit-bank-state.db');
+      let storeMiB = 0;
+      const statefulRun = (screen: 'on' | 'off') => {
+        log(`settle-audit audit --state with the bank statements, a new store, screen ${screen}`);
+        return median(args.runs, () => {
+          rmSync(dir, { recursive: true, force: true });
+          for (const f of [store, `${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
+          const cmd = ['node', BIN, 'audit', '--config', data.configFile, '--out', dir, '--state', store, '--as-of', data.asOf, data.acquirerFile, data.posFile, data.bankDir];
+          const run = timeProcess(cmd, { ...env, SETTLE_AUDIT_SCREEN: screen });
+          storeMiB = Math.round(statSync(store).size / 2 ** 20);
+          return run;
+        });
+      };
+      const sOn = statefulRun('on');
+      const storeOn = storeMiB;
+      const sOff = statefulRun('off');
+      for (const f of [store, `${store}-wal`, `${store}-shm`]) rmSync(f, { force: true });
+      rmSync(dir, { recursive: true, force: true });
+      stateful = { seconds: sOn.seconds, peakRssMiB: sOn.peakRssMiB, storeMiB: storeOn, unscreenedSeconds: sOff.seconds, unscreenedPeakRssMiB: sOff.peakRssMiB };
+      Object.assign(statefulRuns, { statefulScreened: sOn.all, statefulUnscreened: sOff.all });
+    }
     withBank = {
       seconds: on.seconds,
       peakRssMiB: on.peakRssMiB,
       unscreenedSeconds: off.seconds,
       unscreenedPeakRssMiB: off.peakRssMiB,
       creditedShort: { findings: shortFindings, seconds: short.seconds, peakRssMiB: short.peakRssMiB },
-      runs: { screened: on.all, unscreened: off.all, creditedShort: short.all },
+      ...(stateful ? { stateful } : {}),
+      runs: { screened: on.all, unscreened: off.all, creditedShort: short.all, ...statefulRuns },
     };
   }
 
@@ -375,6 +404,13 @@ function main(): void {
         `without the screen: ${withBank.unscreenedSeconds} s, ${withBank.unscreenedPeakRssMiB ?? '?'} MiB; ` +
         `${SHORT_MERCHANTS} merchants credited short (${withBank.creditedShort.findings} findings): ${withBank.creditedShort.seconds} s, ${withBank.creditedShort.peakRssMiB ?? '?'} MiB\n`,
     );
+    const s = withBank.stateful;
+    if (s) {
+      process.stdout.write(
+        `audit --state with the bank statements, new store: ${s.seconds} s, ${s.peakRssMiB ?? '?'} MiB (store ${s.storeMiB} MiB); ` +
+          `without the screen: ${s.unscreenedSeconds} s, ${s.unscreenedPeakRssMiB ?? '?'} MiB\n`,
+      );
+    }
   }
   if (speedup) process.stdout.write(`speed-up, 2 workers over 1 at ${args.speedupRows} rows: partition ${speedup.partitionSpeedup}×, audit stage ${speedup.auditStageSpeedup}×\n`);
   process.stdout.write(`checks: ${JSON.stringify({ chargedWithoutSale: result.checks.chargedWithoutSale, saleNotSettled: result.checks.saleNotSettled })}\n`);
