@@ -141,12 +141,27 @@ export function migrate(db: Database.Database, file: string): void {
       { file },
     );
   }
+  let packed = false;
   while (version() < SCHEMA_VERSION) {
     db.transaction(() => {
       const v = version();
       if (v >= SCHEMA_VERSION) return;
       MIGRATIONS[v]!(db);
       db.pragma(`user_version = ${v + 1}`);
+      packed ||= v + 1 === PACKED_RECORDS;
     }).immediate();
   }
+  if (packed) {
+    // The records just packed left the pages of their JSON free, often most of the file: given
+    // back to the file system once. Best effort: another connection reading the store at this
+    // moment makes VACUUM fail, and SQLite reuses free pages anyway.
+    try {
+      db.exec('VACUUM');
+    } catch {
+      // The free pages stay in the file, to be reused.
+    }
+  }
 }
+
+/** The schema version whose migration packs the open items' records (migration 2). */
+const PACKED_RECORDS = 2;

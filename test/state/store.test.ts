@@ -83,6 +83,10 @@ describe('the state store', () => {
 
     StateStore.open(file).close();
     expect(dumpState(file)).toEqual(current);
+    // The pages the JSON took are given back to the file system.
+    const upgraded = new Database(file, { readonly: true });
+    expect(upgraded.pragma('freelist_count', { simple: true })).toBe(0);
+    upgraded.close();
   });
 
   it('refuses a store written by a newer version, naming both schema versions', async () => {
