@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { CORE_SCHEMA, dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContract, type ContractConfig } from '../../src/model/contract.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
@@ -130,10 +130,10 @@ describe('bulk path on a merged month with awkward lines', () => {
   beforeAll(async () => {
     dir = path.join(work, 'merged');
     await mkdir(path.join(dir, 'bank'), { recursive: true });
-    const raw = parseYaml(await readFile(path.join(bundled.inputDir, '..', 'contracts.yaml'), 'utf8')) as { merchants: { id: string; aliases?: string[] }[] };
+    const raw = load(await readFile(path.join(bundled.inputDir, '..', 'contracts.yaml'), 'utf8'), { schema: CORE_SCHEMA }) as { merchants: { id: string; aliases?: string[] }[] };
     first = raw.merchants[0]!.id;
     raw.merchants[0]!.aliases = [...(raw.merchants[0]!.aliases ?? []), ALIAS];
-    config = parseContract(toYaml(raw), 'contracts.yaml');
+    config = parseContract(dump(raw, { schema: CORE_SCHEMA }), 'contracts.yaml');
 
     const acquirer = await mergeRows(path.join(bundled.inputDir, 'acquirer'));
     const rows = acquirer.rows;
