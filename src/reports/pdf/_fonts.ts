@@ -418,9 +418,10 @@ function shared(): Record<Variant, SharedFont> | null {
 const NUMBER_SAMPLES = ['1,234,567.89', '0.00', '9,876,543,210.05', '11.1', '00', '..', ',,', '3.1415926535'];
 
 /**
- * Whether `view`'s font lays out each of NUMBER_SAMPLES, and every pair of NUMBER's characters,
- * as its characters' layouts side by side: the same glyphs, each at its own advance, no offset.
- * Shapes on a document's view of its own, never on the shared font (see shared()).
+ * Whether `view`'s font lays out each of NUMBER_SAMPLES, and every pair of NUMBER's characters
+ * (all in one text, shaped once), as its characters' layouts side by side: the same glyphs, each
+ * at its own advance, no offset. Shapes on a document's view of its own, never on the shared
+ * font (see shared()).
  */
 function composesNumbers(view: FontkitFont): boolean {
   type Laid = { glyphs: readonly { id: number }[]; positions: readonly { xAdvance: number; yAdvance: number; xOffset: number; yOffset: number }[] };
@@ -429,8 +430,8 @@ function composesNumbers(view: FontkitFont): boolean {
     const chars = [...'0123456789.,'];
     const one = new Map(chars.map((c) => [c, layout(c)]));
     if ([...one.values()].some((r) => r.glyphs.length !== 1)) return false;
-    const pairs = chars.flatMap((a) => chars.map((b) => a + b));
-    return [...NUMBER_SAMPLES, ...pairs].every((text) => {
+    const pairs = chars.flatMap((a) => chars.map((b) => a + b)).join('');
+    return [...NUMBER_SAMPLES, pairs].every((text) => {
       const whole = layout(text);
       const parts = [...text].map((c) => one.get(c)!);
       return (
