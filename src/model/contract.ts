@@ -118,7 +118,7 @@ export type { RatePpm };
  * The YAML parser (js-yaml), loaded when a contract is first read: every worker thread imports
  * this module for its types and schema, and none of them reads YAML. js-yaml because a run waits
  * for its contract before anything else: the benchmark's contract of 1 000 merchants (500 KB)
- * took 220–310 ms to read with the `yaml` package and 15–45 ms with js-yaml.
+ * took 220–310 ms to parse with the `yaml` package and 50–65 ms with js-yaml.
  */
 let yamlModule: typeof JsYaml | undefined;
 const yaml = (): typeof JsYaml => (yamlModule ??= createRequire(import.meta.url)('js-yaml') as typeof JsYaml);

@@ -21,6 +21,24 @@ const render = async (id: string, name?: string) => {
   return merchantReportPdf(name === undefined ? args : { ...args, merchant: { ...args.merchant, name } });
 };
 
+/** The report fonts' own bytes: a document that registers them is drawn by pdfkit's plain path. */
+const FONT_BYTES = {
+  regular: readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')),
+  bold: readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf')),
+};
+
+/** A report writer with the shared fonts and a fixed meta. */
+const testWriter = () =>
+  new ReportWriter({
+    reportId: 'R-1',
+    title: '测试',
+    titleEn: 'Test',
+    runningHead: '测试',
+    subject: '测试',
+    generatedAt: '2026-12-01T23:59:59+08:00',
+    tool: { name: 'settle-audit', version: '0.1.0' },
+  });
+
 const LATIN_DOT = '约翰·史密斯';
 const KATAKANA_DOT = '约翰・史密斯';
 
@@ -44,7 +62,7 @@ describe('a report rendered after others in the same thread', () => {
     const draw = async (fonts: 'shared' | 'own') => {
       const doc = new PDFDocument({ compress: false, font: '', size: 'A4' });
       if (fonts === 'shared') useReportFonts(doc);
-      else doc.registerFont(FONT.regular, readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')));
+      else doc.registerFont(FONT.regular, FONT_BYTES.regular);
       doc.font(FONT.regular).fontSize(9);
       for (const text of texts) doc.text(text);
       const chunks: Buffer[] = [];
@@ -80,8 +98,8 @@ describe('a report rendered after others in the same thread', () => {
       if (fonts === 'shared') useReportFonts(doc);
       else {
         // Both, regular first, as useReportFonts opens them: pdfkit names fonts in that order.
-        doc.registerFont(FONT.regular, readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')));
-        doc.registerFont(FONT.bold, readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf')));
+        doc.registerFont(FONT.regular, FONT_BYTES.regular);
+        doc.registerFont(FONT.bold, FONT_BYTES.bold);
         doc.font(FONT.regular).font(FONT.bold);
       }
       doc.font(bold ? FONT.bold : FONT.regular).fontSize(8.5);
@@ -105,18 +123,10 @@ describe('a report rendered after others in the same thread', () => {
   it('measures numbers as pdfkit measures them, those of a shape measured before too', () => {
     // A number of a shape measured before (every digit a 0) is measured without pdfkit's line
     // wrapper (_layout.ts, numberShapes); one too wide for its width wraps as pdfkit wraps it.
-    const w = new ReportWriter({
-      reportId: 'R-1',
-      title: '测试',
-      titleEn: 'Test',
-      runningHead: '测试',
-      subject: '测试',
-      generatedAt: '2026-12-01T23:59:59+08:00',
-      tool: { name: 'settle-audit', version: '0.1.0' },
-    });
+    const w = testWriter();
     const plain = new PDFDocument({ font: '', size: 'A4' });
-    plain.registerFont(FONT.regular, readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')));
-    plain.registerFont(FONT.bold, readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf')));
+    plain.registerFont(FONT.regular, FONT_BYTES.regular);
+    plain.registerFont(FONT.bold, FONT_BYTES.bold);
     const shapes = ['0.00', '000.00', '0,000.00', '000,000,000.00', '0', '00,000'];
     let checked = 0;
     for (let round = 0; round < 3; round++) {
@@ -135,15 +145,7 @@ describe('a report rendered after others in the same thread', () => {
     // Measured before anything is drawn, the text with U+00B7 decides how the shared glyph reads,
     // also in the text drawn next with U+30FB; in the second report its line count is the first's.
     const write = async () => {
-      const w = new ReportWriter({
-        reportId: 'R-1',
-        title: '测试',
-        titleEn: 'Test',
-        runningHead: '测试',
-        subject: '测试',
-        generatedAt: '2026-12-01T23:59:59+08:00',
-        tool: { name: 'settle-audit', version: '0.1.0' },
-      });
+      const w = testWriter();
       w.measure(LATIN_DOT, 300);
       w.put(KATAKANA_DOT, w.left, w.top, 300);
       w.put(LATIN_DOT, w.left, w.top + 20, 300);

@@ -82,9 +82,10 @@ const DOCUMENT_GLYPHS = 10_000;
  * substitution and positioning lookups) cost about 40 µs, a twentieth of a report. The report
  * fonts neither substitute nor kern among these characters: a number's layout is its characters'
  * layouts side by side (checked once per thread, composesNumbers; and on every pair of them and
- * 20 000 numbers of up to 16 characters, both fonts, when this was written).
+ * 20 000 numbers of up to 16 characters, both fonts, when this was written). Their digits all
+ * have one width (tabular figures), which _layout.ts's measurement of numbers relies on.
  */
-const NUMBER = /^[0-9.,]+$/;
+export const NUMBER = /^[0-9.,]+$/;
 
 /** A word's size in a layout cache: its glyphs (at least 1, as the cache requires). */
 const glyphCount = (run: { glyphIds?: readonly number[]; glyphs?: readonly unknown[] }): number => Math.max(1, (run.glyphIds ?? run.glyphs ?? []).length);

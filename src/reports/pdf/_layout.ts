@@ -14,7 +14,7 @@
 import { LRUCache } from 'lru-cache';
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
-import { FONT, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
+import { FONT, NUMBER, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
 import { drawLine, drawLines, linesDrawnDirectly, wrapLines } from './_lines.js';
 import { writeStreams } from './_streams.js';
 import { xmpSafe } from './_format.js';
@@ -126,19 +126,14 @@ function oneWord(text: string, trace: LayoutTrace | undefined): boolean {
 const measureKey = (text: string, width: number, s: TextStyle) => `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
 
 /**
- * A number as the reports print amounts, counts and rates: digits, grouping commas, a decimal
- * point. Such a text is one word for line breaking (UAX #14 keeps digits together across `.` and
- * `,`), and the fonts' digits all have the same width (tabular figures in Noto Sans SC).
- */
-const NUMBER = /^[0-9][0-9.,]*$/;
-
-/**
- * Numbers measured in this thread to fit on one line, by their shape (style, width, and the text
- * with every digit a 0), with their width. A report prints a few dozen amounts no report before
- * it printed, each measured through pdfkit's line wrapper (about 90 µs each, a tenth of a
- * report). A number of a shape measured before, of the same width, wraps as that one did: the
- * wrapper decides on the words' widths and break opportunities alone, which are the same. It is
- * measured by laying it out, as the wrapper would: one word, the whole text (see layout()).
+ * Numbers (NUMBER, _fonts.ts) measured in this thread to fit on one line, by their shape (style,
+ * width, and the text with every digit a 0), with their width. A report prints a few dozen
+ * amounts no report before it printed, each measured through pdfkit's line wrapper (about 90 µs
+ * each, a tenth of a report). A number of a shape measured before, of the same width, wraps as
+ * that one did: the wrapper decides on the words' widths and break opportunities alone, which
+ * are the same (every digit has one line-breaking class, and in these fonts one width). Only a
+ * measurement that laid out the number as one word and nothing else is kept; a number of its
+ * shape is then measured by laying it out, as the wrapper would (see layout()).
  */
 const numberShapes = new Map<string, number>();
 const numberShape = (text: string, width: number, s: TextStyle) => measureKey(text.replace(/[0-9]/g, '0'), width, s);
