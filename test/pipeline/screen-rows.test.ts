@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../../src/model/money.js';
 import { parseLocalDateTime } from '../../src/parsers/_text.js';
-import { LocalTimes, cutLine, keyOf, pairKey, plainAmount } from '../../src/pipeline/bulk/_screen-rows.js';
+import { LocalTimes, cutLine, keyOf, pairKey, plainAmount, wordsOf } from '../../src/pipeline/bulk/_screen-rows.js';
 
 /**
  * The screen's byte-level readings must agree with the parser's own functions wherever the screen
@@ -84,7 +84,13 @@ describe('cutLine', () => {
   const cut = (line: string, cells: number) => {
     const bounds = new Int32Array(2 * cells);
     const buf = bytes(line);
-    return cutLine(buf, 0, buf.length, 0x2c, cells, bounds) ? [...Array(cells).keys()].map((i) => line.slice(bounds[2 * i], bounds[2 * i + 1])) : null;
+    return cutLine(buf, wordsOf(buf), 0, buf.length, 0x2c, cells, bounds) ? [...Array(cells).keys()].map((i) => line.slice(bounds[2 * i], bounds[2 * i + 1])) : null;
+  };
+
+  /** What cutting should give: the line split at each comma, or null where cutLine leaves the line to the parser. */
+  const expected = (line: string, cells: number): string[] | null => {
+    const parts = line.split(',');
+    return line === '' || !/^[0-9A-Za-z]/.test(line) || line.includes('"') || parts.length !== cells ? null : parts;
   };
 
   it('cuts a line into exactly its cells', () => {
@@ -98,5 +104,49 @@ describe('cutLine', () => {
     expect(cut('a,"b",c,d', 4)).toBeNull();
     expect(cut(' a,b,c,d', 4)).toBeNull();
     expect(cut('', 1)).toBeNull();
+  });
+
+  it('cuts the same wherever the line lies in memory and wherever its commas and quotes fall in a word', () => {
+    // Every line of up to 5 bytes over a, comma, quote and a GBK byte pair's bytes (0xB0 0xA1 as
+    // latin1), at each of the four offsets from a word, with bytes around it that must not count.
+    const alphabet = ['a', ',', '"', '\u00b0', '\u00a1'];
+    const lines: string[] = [];
+    const grow = (line: string) => {
+      if (line.length > 0) lines.push(line);
+      if (line.length < 5) for (const c of alphabet) grow(line + c);
+    };
+    grow('');
+    lines.push('1,2,3,4,5,6,7,8,9', '12345678,9', '1234567,,,', 'a"aaaaaaaaaa', 'aaaaaaaa,aaaa"');
+    let compared = 0;
+    const wrong: string[] = [];
+    for (const line of lines) {
+      for (let offset = 0; offset < 4; offset++) {
+        for (const around of [',', '"', 'x']) {
+          const text = around.repeat(offset) + line + around.repeat(4);
+          const buf = Buffer.from(text, 'latin1');
+          for (const cells of [1, 2, 3, 9]) {
+            const bounds = new Int32Array(2 * cells);
+            const ok = cutLine(buf, wordsOf(buf), offset, offset + line.length, 0x2c, cells, bounds);
+            const got = ok ? [...Array(cells).keys()].map((i) => text.slice(bounds[2 * i], bounds[2 * i + 1])) : null;
+            if (JSON.stringify(got) !== JSON.stringify(expected(line, cells))) wrong.push(`${JSON.stringify(line)} at ${offset}, ${cells} cells: ${JSON.stringify(got)}`);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(compared).toBeGreaterThan(100_000);
+  });
+
+  it('reads the last bytes of memory that make no whole word, and a buffer that starts within a word', () => {
+    // Seven bytes of memory: its last three are no whole word.
+    const memory = Buffer.from(new ArrayBuffer(7));
+    memory.write('xxa,b,c', 'latin1');
+    const line = memory.subarray(2);
+    expect(line.byteOffset % 4).toBe(2);
+    const bounds = new Int32Array(6);
+    expect(cutLine(line, wordsOf(line), 0, line.length, 0x2c, 3, bounds)).toBe(true);
+    expect([...bounds]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(cutLine(line, wordsOf(line), 0, line.length, 0x2c, 2, bounds)).toBe(false);
   });
 });

@@ -61,16 +61,78 @@ export class CellValues<V> {
 /** What CellValues hands valueOf for a cell the decoder could not read: no valid text is this. */
 export const INVALID = '\uFFFD';
 
+/** Whether this machine stores a word's bytes lowest first, as cutLine's word reads assume. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The 32-bit words of the memory `buf` lies in, for cutLine to read a line four bytes at a time:
+ * word `w` holds bytes 4w to 4w + 3 of `buf.buffer`. Null on a machine that stores words highest
+ * byte first (cutLine then reads byte by byte). Made once per chunk, not per line.
+ */
+export function wordsOf(buf: Buffer): Int32Array | null {
+  return LITTLE_ENDIAN ? new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2) : null;
+}
+
+/** A quote in each byte of a word: where `word ^ QUOTES` has a 0 byte, the word has a quote. */
+const QUOTES = 0x22222222;
+
+/**
+ * The bytes of `x` that are 0, as a mask with the top bit of each such byte set. Exact (no byte
+ * is taken for another): `(b & 0x7f) + 0x7f` sets the top bit of every byte but 0 and carries
+ * nothing into the next byte.
+ */
+function zeroBytes(x: number): number {
+  return ~((((x & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | x | 0x7f7f7f7f);
+}
+
 /**
  * The cell boundaries of a line, `cells` of them, into `bounds` (start, end pairs); false when the
  * line has another number of cells or a quote, or opens with anything but a letter or a digit (a
  * footer, a blank or a padded line: the parser's own rules decide those). The line holds no CR:
  * stage 1 ends a line at any CR, as the parser's line reader does (_lines.ts, LineWalker).
+ *
+ * `words` is wordsOf(buf). Why four bytes at a time: cutting was a third of the screen's time
+ * read byte by byte (0.25 µs a line of 158 bytes; 0.16 µs so). A word is tested for a quote and
+ * for the delimiter at once, and only the delimiters found are visited, lowest byte first.
  */
-export function cutLine(buf: Buffer, start: number, end: number, delimiter: number, cells: number, bounds: Int32Array): boolean {
+export function cutLine(buf: Buffer, words: Int32Array | null, start: number, end: number, delimiter: number, cells: number, bounds: Int32Array): boolean {
   if (end <= start) return false;
   const first = buf[start]!;
   if (!((first >= 0x30 && first <= 0x39) || (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return false;
+  const base = buf.byteOffset;
+  const from = base + start;
+  const to = base + end;
+  // The words that hold the line's bytes: the first and last hold other bytes too, left out by `valid`.
+  const lastWord = (to + 3) >>> 2;
+  if (words === null || lastWord > words.length) return cutBytes(buf, start, end, delimiter, cells, bounds);
+  const delimiters = Math.imul(delimiter, 0x01010101);
+  const last = cells - 1;
+  let cell = 0;
+  let cellStart = start;
+  for (let w = from >>> 2; w < lastWord; w++) {
+    const at = w * 4;
+    let valid = 0x80808080;
+    if (at < from) valid &= -1 << ((from - at) * 8);
+    if (at + 4 > to) valid &= (1 << ((to - at) * 8)) - 1;
+    const word = words[w]!;
+    if ((zeroBytes(word ^ QUOTES) & valid) !== 0) return false;
+    for (let found = zeroBytes(word ^ delimiters) & valid; found !== 0; found ^= found & -found) {
+      const i = at - base + ((31 - Math.clz32(found & -found)) >>> 3);
+      if (cell >= last) return false;
+      bounds[2 * cell] = cellStart;
+      bounds[2 * cell + 1] = i;
+      cell++;
+      cellStart = i + 1;
+    }
+  }
+  if (cell !== last) return false;
+  bounds[2 * cell] = cellStart;
+  bounds[2 * cell + 1] = end;
+  return true;
+}
+
+/** cutLine byte by byte, for a line whose words cutLine cannot read (the last bytes of memory not a whole word, or a big-endian machine). */
+function cutBytes(buf: Buffer, start: number, end: number, delimiter: number, cells: number, bounds: Int32Array): boolean {
   let cell = 0;
   let cellStart = start;
   for (let i = start; i < end; i++) {

@@ -17,7 +17,8 @@ import type { MerchantData, OpenItem } from '../../rules/types.js';
 import { carryOfMatches, type MerchantCarry } from '../../state/carry.js';
 import type { BulkContext } from './_context.js';
 import type { KeyLines } from './_chunks.js';
-import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, type ColumnMap } from './_screen-rows.js';
+import { KeyTable } from './_key-table.js';
+import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, wordsOf, type ColumnMap } from './_screen-rows.js';
 import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
 
 /**
@@ -214,7 +215,8 @@ export class Screen {
     files.sort((a, b) => (a.file.role === b.file.role ? a.file.file.slot - b.file.file.slot : a.file.role === 'acquirer' ? -1 : 1));
     // The month's rates, where something reads them: fee-rate-creep's history, or the state store.
     const keepRates = this.task.stateful !== undefined || this.withHistory.has(key);
-    const month = new MerchantMonth(contract, key, this.times, this.ctx.parseOptions.currency, keepRates);
+    const acquirerLines = files.reduce((n, f) => n + (f.file.role === 'acquirer' ? f.lines.lines.length : 0), 0);
+    const month = new MerchantMonth(contract, key, this.times, this.ctx.parseOptions.currency, keepRates, acquirerLines);
     const parts: FilePart[] = [];
     for (const { file, lines: kl } of files) {
       const part = file.role === 'acquirer' ? month.acquirer(file, kl, chunks) : month.pos(file, kl, chunks);
@@ -378,9 +380,9 @@ class MerchantMonth {
   private posAmountMinor = 0;
   private readonly daily = new Map<string, DailyTotals>();
   /** Acquirer references, each with its amount; -1 once a POS sale took it. */
-  private readonly references = new Map<number | string, number>();
+  private readonly references: KeyTable;
   /** (batch, trace) keys seen, by terminal. */
-  private readonly traces = new Map<string, Set<number | string>>();
+  private readonly traces = new Map<string, KeyTable>();
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
   private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
   /**
@@ -390,6 +392,9 @@ class MerchantMonth {
   private readonly dateRates: Map<CardKind, Map<string, RateSums>> | undefined;
   private readonly monthRates = new Map<string, RateSums>();
   private readonly bounds = new Int32Array(2 * MAX_CELLS);
+  /** The memory of the chunk read last, and its words (cutLine). */
+  private wordsBuffer: ArrayBufferLike | undefined;
+  private words: Int32Array | null = null;
   /** What touchAhead read: kept only so that its reads are made. */
   private touched = 0;
 
@@ -399,8 +404,11 @@ class MerchantMonth {
     private readonly times: LocalTimes,
     readonly currency: string,
     keepRates: boolean,
+    acquirerLines: number,
   ) {
     this.dateRates = keepRates ? new Map() : undefined;
+    // Sized for a reference a line, so that it never grows while the lines are read.
+    this.references = new KeyTable(acquirerLines);
   }
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
@@ -466,10 +474,7 @@ class MerchantMonth {
 
       const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
       if (ref === undefined) return false;
-      // A reference seen before leaves the table's size as it was: one lookup, not two (the
-      // amount it overwrites is never read, since the merchant then takes the full path).
-      const known = this.references.size;
-      if (this.references.set(ref, amount).size === known) return false;
+      if (!this.references.addNew(ref, amount)) return false;
       if (terminal !== undefined && batch >= 0 && trace >= 0 && b[batch] !== b[batch + 1] && b[trace] !== b[trace + 1]) {
         const batchKey = keyOf(buf, b[batch]!, b[batch + 1]!);
         const traceKey = keyOf(buf, b[trace]!, b[trace + 1]!);
@@ -534,7 +539,7 @@ class MerchantMonth {
       // The acquirer sale of the same reference, not yet taken, for the same amount.
       const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
       if (ref === undefined || this.references.get(ref) !== amount) return undefined;
-      this.references.set(ref, -1);
+      this.references.replace(ref, -1);
       count++;
       amountMinor += amount;
       span.add(kl.lines[i]!, date);
@@ -552,7 +557,11 @@ class MerchantMonth {
   private common(f: ScreenFile, buf: Buffer, start: number, end: number): string | null {
     const b = this.bounds;
     const { map } = f;
-    if (!cutLine(buf, start, end, f.delimiter, f.cells, b)) return null;
+    if (buf.buffer !== this.wordsBuffer) {
+      this.wordsBuffer = buf.buffer;
+      this.words = wordsOf(buf);
+    }
+    if (!cutLine(buf, this.words, start, end, f.delimiter, f.cells, b)) return null;
     // The merchant cell needs no reading: stage 1 put the line under this key by that cell, read
     // as the parser reads it (_lines.ts, merchantCell).
     for (const c of f.mustBeEmpty) if (b[2 * c] !== b[2 * c + 1]) return null;
@@ -596,10 +605,8 @@ class MerchantMonth {
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
     let seen = this.traces.get(terminal);
-    if (!seen) this.traces.set(terminal, (seen = new Set()));
-    // Added if new, in one lookup: a pair seen before leaves the set's size as it was.
-    const known = seen.size;
-    return seen.add(pairKey(batch, trace)).size !== known;
+    if (!seen) this.traces.set(terminal, (seen = new KeyTable()));
+    return seen.addNew(pairKey(batch, trace), 1);
   }
 
   private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
