@@ -123,7 +123,11 @@ export function dailyVolumeChart(w: ReportWriter, days: readonly DailyTotals[], 
     open = true;
   });
   doc.lineWidth(1.2).strokeColor(COLORS.orange).stroke();
-  for (const p of points) if (p) doc.circle(p.x, p.y, 1.6).fill(COLORS.orange);
+  // The points as one path, filled once (pdfkit sets the colour anew for each fill): where two
+  // overlap, the non-zero rule fills their union, as two fills of the colour would.
+  const dots = points.filter((p) => p !== undefined);
+  for (const p of dots) doc.circle(p.x, p.y, 1.6);
+  if (dots.length > 0) doc.fill(COLORS.orange);
 
   // Date labels, thinned out so they never overlap.
   const every = Math.max(1, Math.ceil((series.length * 26) / plot.w));

@@ -42,6 +42,7 @@
  * are. A reference that does not look like that (another pdfkit) is left to pdfkit.
  */
 import { deflateSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 
 /** zlib's options for every stream: see above. */
 export const DEFLATE = { level: 3, memLevel: 9 } as const;
@@ -59,6 +60,27 @@ const storedBytes = new WeakSet<Uint8Array>();
 export function storedAsIs(bytes: Uint8Array): Uint8Array {
   storedBytes.add(bytes);
   return bytes;
+}
+
+/** The largest stream whose deflated bytes are kept for the next document (SAME_STREAMS). */
+const SAME_STREAM_BYTES = 4096;
+
+/**
+ * Small streams every report of a run writes alike, deflated once per thread: pdfkit's sRGB
+ * colour profile (3 KB, PDF/A's output intent) and the findings CSV of a merchant without
+ * findings (its header). Keyed by their bytes; deflate with fixed options gives the same bytes.
+ */
+const SAME_STREAMS = new LRUCache<string, Buffer>({ max: 16 });
+
+function deflated(bytes: Uint8Array): Buffer {
+  if (bytes.length > SAME_STREAM_BYTES) return deflateSync(bytes, DEFLATE);
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let out = SAME_STREAMS.get(key);
+  if (out === undefined) {
+    out = deflateSync(bytes, DEFLATE);
+    SAME_STREAMS.set(key, out);
+  }
+  return out;
 }
 
 /** pdfkit's PDFReference (js/pdfkit.js): the members used here. */
@@ -117,7 +139,7 @@ export function writeStreams(doc: PDFKit.PDFDocument): void {
           if (buffer.length === 1 && storedBytes.has(buffer[0]!)) {
             delete reference.data.Filter;
           } else {
-            reference.buffer = [deflateSync(buffer.length === 1 ? buffer[0]! : Buffer.concat(buffer), DEFLATE)];
+            reference.buffer = [deflated(buffer.length === 1 ? buffer[0]! : Buffer.concat(buffer))];
           }
           reference.compress = false;
         }
