@@ -83,7 +83,8 @@ describe('a report rendered after others in the same thread', () => {
 
   it('draws numbers laid out from their characters as a font of its own draws them', async () => {
     // Amounts, counts and rates of every shape, each number once per document but the same digits
-    // again and again: a number is laid out from its characters' layouts (_fonts.ts, NUMBER).
+    // again and again: a number is laid out from its characters' layouts (_fonts.ts, NUMBER_WORD),
+    // a number followed by more text with its space (the forty numbers joined by spaces).
     expect(numbersComposed()).toBe(true);
     let seed = 11;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

@@ -87,6 +87,13 @@ const DOCUMENT_GLYPHS = 10_000;
  */
 export const NUMBER = /^[0-9.,]+$/;
 
+/**
+ * A number as pdfkit hands it to the layout cache: its text cut after each space, so a number
+ * followed by more text comes with the space ("4,291 "). Composed too: the check below also
+ * compares each of NUMBER's characters followed by a space.
+ */
+const NUMBER_WORD = /^[0-9.,]+ ?$/;
+
 /** A word's size in a layout cache: its glyphs (at least 1, as the cache requires). */
 const glyphCount = (run: { glyphIds?: readonly number[]; glyphs?: readonly unknown[] }): number => Math.max(1, (run.glyphIds ?? run.glyphs ?? []).length);
 
@@ -277,7 +284,7 @@ class DocumentFont {
    * numbers occur in one report.
    */
   private composed(font: EmbeddedFont, text: string): Run | undefined {
-    if (!this.shared.composesNumbers || text.length < 2 || !NUMBER.test(text)) return undefined;
+    if (!this.shared.composesNumbers || text.length < 2 || !NUMBER_WORD.test(text)) return undefined;
     const glyphs: Glyph[] = [];
     const positions: object[] = [];
     let advanceWidth = 0;
@@ -415,24 +422,25 @@ function shared(): Record<Variant, SharedFont> | null {
   return sharedFonts;
 }
 
-/** Numbers shaped whole to compare with their characters' layouts: every character of NUMBER, long and short. */
-const NUMBER_SAMPLES = ['1,234,567.89', '0.00', '9,876,543,210.05', '11.1', '00', '..', ',,', '3.1415926535'];
+/** Numbers shaped whole to compare with their characters' layouts: every character of NUMBER_WORD, long and short. */
+const NUMBER_SAMPLES = ['1,234,567.89', '0.00', '9,876,543,210.05', '11.1', '00', '..', ',,', '3.1415926535', '4,291 ', '0.00 '];
 
 /**
- * Whether `view`'s font lays out each of NUMBER_SAMPLES, and every pair of NUMBER's characters
- * (all in one text, shaped once), as its characters' layouts side by side: the same glyphs, each
- * at its own advance, no offset. Shapes on a document's view of its own, never on the shared
- * font (see shared()).
+ * Whether `view`'s font lays out each of NUMBER_SAMPLES, every pair of NUMBER's characters
+ * (all in one text, shaped once), and each of them followed by a space (a text each: a space
+ * only ever ends a word), as its characters' layouts side by side: the same glyphs, each at its
+ * own advance, no offset. Shapes on a document's view of its own, never on the shared font (see
+ * shared()).
  */
 function composesNumbers(view: FontkitFont): boolean {
   type Laid = { glyphs: readonly { id: number }[]; positions: readonly { xAdvance: number; yAdvance: number; xOffset: number; yOffset: number }[] };
   const layout = (text: string) => view.layout(text) as Laid;
   try {
     const chars = [...'0123456789.,'];
-    const one = new Map(chars.map((c) => [c, layout(c)]));
+    const one = new Map([...chars, ' '].map((c) => [c, layout(c)]));
     if ([...one.values()].some((r) => r.glyphs.length !== 1)) return false;
     const pairs = chars.flatMap((a) => chars.map((b) => a + b)).join('');
-    return [...NUMBER_SAMPLES, pairs].every((text) => {
+    return [...NUMBER_SAMPLES, pairs, ...chars.map((c) => `${c} `)].every((text) => {
       const whole = layout(text);
       const parts = [...text].map((c) => one.get(c)!);
       return (
