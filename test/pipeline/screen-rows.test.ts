@@ -31,6 +31,7 @@ describe('keyOf and pairKey', () => {
     const keys = texts.map(key);
     expect(new Set(keys).size).toBe(texts.length);
     expect(key('012')).toBe(key('012'));
+    expect([key('12'), key('---'), key('-1'), key('123456789012345'), key('12A')]).toEqual([2e14 + 12, '---', '-1', '123456789012345', '12A']);
   });
 
   it('has no key for an empty, padded, dashed or piped cell', () => {
