@@ -381,6 +381,7 @@ class MerchantMonth {
   private readonly daily = new Map<string, DailyTotals>();
   /** Acquirer references, each with its amount; -1 once a POS sale took it. */
   private readonly references: KeyTable;
+  private readonly tracesPerTerminal: number;
   /** (batch, trace) keys seen, by terminal. */
   private readonly traces = new Map<string, KeyTable>();
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
@@ -407,8 +408,10 @@ class MerchantMonth {
     acquirerLines: number,
   ) {
     this.dateRates = keepRates ? new Map() : undefined;
-    // Sized for a reference a line, so that it never grows while the lines are read.
+    // Sized for a reference a line, so that it never grows while the lines are read; a terminal's
+    // pairs for the lines too, up to 1 024 (32 KiB), since a merchant may have many terminals.
     this.references = new KeyTable(acquirerLines);
+    this.tracesPerTerminal = Math.min(acquirerLines, 1024);
   }
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
@@ -605,7 +608,7 @@ class MerchantMonth {
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
     let seen = this.traces.get(terminal);
-    if (!seen) this.traces.set(terminal, (seen = new KeyTable()));
+    if (!seen) this.traces.set(terminal, (seen = new KeyTable(this.tracesPerTerminal)));
     return seen.addNew(pairKey(batch, trace), 1);
   }
 
