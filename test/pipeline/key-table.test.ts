@@ -39,6 +39,27 @@ describe('KeyTable', () => {
     expect([table.get(number), table.get(text), table.size]).toEqual([-1, -1, 2]);
   });
 
+  it('keeps the same key apart in each group, numeric or not', () => {
+    const table = new KeyTable(2);
+    const pair = pairKey(key('100101'), key('000001'));
+    const text = key('T-1');
+    for (const group of [0, 1, 2, 1_000]) {
+      expect(table.addNew(pair, group, group)).toBe(true);
+      expect(table.addNew(text, group, group)).toBe(true);
+    }
+    for (const group of [0, 1, 2, 1_000]) {
+      expect(table.addNew(pair, 9, group)).toBe(false);
+      expect([table.get(pair, group), table.get(text, group)]).toEqual([group, group]);
+    }
+    expect([table.get(pair, 3), table.get(text, 3), table.replace(pair, 5, 3), table.size]).toEqual([undefined, undefined, false, 8]);
+    // Thousands of groups of one key: their slots meet, so only the group tells them apart.
+    const many = new KeyTable(2);
+    for (let group = 0; group < 5_000; group++) expect(many.addNew(pair, group, group)).toBe(true);
+    for (let group = 0; group < 5_000; group++) expect(many.get(pair, group)).toBe(group);
+    expect(() => table.addNew(pair, 1, -1)).toThrow(RangeError);
+    expect(() => table.addNew(pair, 1, 0.5)).toThrow(RangeError);
+  });
+
   it('refuses a number below 1 or above 2^53 - 1, which no key of the screen is', () => {
     const table = new KeyTable();
     for (const bad of [0, -1, Number.NaN, 2 ** 53]) expect(() => table.addNew(bad, 1)).toThrow(RangeError);

@@ -141,6 +141,18 @@ const CHANGES: [string, 'clean' | 'parsed', (t: Text) => void][] = [
       t.pos.splice(1, 0, posCopy.join(','));
     },
   ],
+  [
+    'the same batch and trace on another terminal, under another reference',
+    'clean',
+    (t) => {
+      const copy = cells(t.acquirer[TARGET]!);
+      const posCopy = cells(t.pos[posOf(t, TARGET)]!);
+      copy[12] = posCopy[8] = '269999999999';
+      copy[2] = posCopy[2] = '19999999';
+      t.acquirer.splice(TARGET + 1, 0, copy.join(','));
+      t.pos.splice(1, 0, posCopy.join(','));
+    },
+  ],
   ['a POS sale missing', 'parsed', (t) => t.pos.splice(posOf(t, TARGET), 1)],
   ['an acquirer sale missing', 'parsed', (t) => t.acquirer.splice(TARGET, 1)],
   ['a POS sale for less', 'parsed', (t) => setCell(t.pos, posOf(t, TARGET), 7, yuan(fen(cells(t.pos[posOf(t, TARGET)]!)[7]!) - 100))],

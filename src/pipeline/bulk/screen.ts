@@ -381,9 +381,9 @@ class MerchantMonth {
   private readonly daily = new Map<string, DailyTotals>();
   /** Acquirer references, each with its amount; -1 once a POS sale took it. */
   private readonly references: KeyTable;
-  private readonly tracesPerTerminal: number;
-  /** (batch, trace) keys seen, by terminal. */
-  private readonly traces = new Map<string, KeyTable>();
+  /** (batch, trace) keys seen, each in the group of its terminal (terminalGroups). */
+  private readonly traces: KeyTable;
+  private readonly terminalGroups = new Map<string, number>();
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
   private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
   /**
@@ -408,10 +408,9 @@ class MerchantMonth {
     acquirerLines: number,
   ) {
     this.dateRates = keepRates ? new Map() : undefined;
-    // Sized for a reference a line, so that it never grows while the lines are read; a terminal's
-    // pairs for the lines too, up to 1 024 (32 KiB), since a merchant may have many terminals.
+    // Sized for a reference and a pair a line, so that they never grow while the lines are read.
     this.references = new KeyTable(acquirerLines);
-    this.tracesPerTerminal = Math.min(acquirerLines, 1024);
+    this.traces = new KeyTable(acquirerLines);
   }
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
@@ -607,9 +606,9 @@ class MerchantMonth {
   }
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
-    let seen = this.traces.get(terminal);
-    if (!seen) this.traces.set(terminal, (seen = new KeyTable(this.tracesPerTerminal)));
-    return seen.addNew(pairKey(batch, trace), 1);
+    let group = this.terminalGroups.get(terminal);
+    if (group === undefined) this.terminalGroups.set(terminal, (group = this.terminalGroups.size));
+    return this.traces.addNew(pairKey(batch, trace), 1, group);
   }
 
   private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
