@@ -77,4 +77,12 @@ describe('MerchantCells: a line merchant cell looked up by its bytes', () => {
     const read = readBoth(twice.map((id, i) => `${id}\t${i}`).join('\n'), { encoding: 'utf-8', delimiter: '\t', merchantColumn: 0 }, 64);
     expect(read.map((r) => r.cached)).toEqual(twice);
   });
+
+  it('gives what merchantCell reads for thousands of cells of every length, past the first size of its store', () => {
+    // 5 000 ids of 1 to 40 characters: about 100 KB of cells, past the store's first 16 KB.
+    const ids = Array.from({ length: 5_000 }, (_, i) => `M${String(i).padStart(4, '0')}${'x'.repeat(i % 36)}`);
+    const twice = [...ids, ...[...ids].reverse()];
+    const read = readBoth(twice.map((id, i) => `${id},${i}`).join('\n'), { encoding: 'gb18030', delimiter: ',', merchantColumn: 0 });
+    expect(read.map((r) => r.cached)).toEqual(twice);
+  });
 });

@@ -146,7 +146,16 @@ export function merchantCell(buf: Buffer, span: LineSpan, quoted: boolean, plan:
 export class MerchantCells<V> {
   /** Open addressing: entry index + 1 by hash slot, 0 for an empty slot. */
   private readonly slots: Int32Array;
-  private readonly cells: Buffer[] = [];
+  /**
+   * The cells kept, their bytes one after another in `bytes`: entry i from `starts[i]`, `lengths[i]`
+   * long. One block of memory rather than a Buffer each: a line's lookup then reads its entry's
+   * bytes straight, not through an object per cell scattered over the heap (stage 1 looks up
+   * every line of a month).
+   */
+  private bytes = new Uint8Array(16 * 1024);
+  private used = 0;
+  private readonly starts: Int32Array;
+  private readonly lengths: Int32Array;
   private readonly values: V[] = [];
 
   constructor(
@@ -155,6 +164,8 @@ export class MerchantCells<V> {
     private readonly capacity = 1 << 14,
   ) {
     this.slots = new Int32Array(2 * capacity);
+    this.starts = new Int32Array(capacity);
+    this.lengths = new Int32Array(capacity);
   }
 
   get(buf: Buffer, span: LineSpan, quoted: boolean, delimiterByte: number): V {
@@ -179,17 +190,31 @@ export class MerchantCells<V> {
     const length = cellEnd - cellStart;
     if (length === 0 || (buf[cellStart] === DASH && length <= 2)) return this.valueOf(merchantCell(buf, span, quoted, this.plan, delimiterByte));
     const mask = this.slots.length - 1;
+    const bytes = this.bytes;
     let slot = h & mask;
     for (let entry = this.slots[slot]!; entry !== 0; entry = this.slots[slot]!) {
-      const cell = this.cells[entry - 1]!;
-      if (cell.length === length && sameBytes(cell, buf, cellStart)) return this.values[entry - 1]!;
+      if (this.lengths[entry - 1] === length) {
+        const at = this.starts[entry - 1]!;
+        let i = 0;
+        while (i < length && bytes[at + i] === buf[cellStart + i]) i++;
+        if (i === length) return this.values[entry - 1]!;
+      }
       slot = (slot + 1) & mask;
     }
     const value = this.valueOf(buf.toString('latin1', cellStart, cellEnd));
-    if (this.cells.length < this.capacity) {
-      this.cells.push(Buffer.from(buf.subarray(cellStart, cellEnd)));
+    const n = this.values.length;
+    if (n < this.capacity) {
+      if (this.used + length > this.bytes.length) {
+        const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.used + length));
+        grown.set(this.bytes.subarray(0, this.used));
+        this.bytes = grown;
+      }
+      this.bytes.set(buf.subarray(cellStart, cellEnd), this.used);
+      this.starts[n] = this.used;
+      this.lengths[n] = length;
+      this.used += length;
       this.values.push(value);
-      this.slots[slot] = this.cells.length;
+      this.slots[slot] = n + 1;
     }
     return value;
   }
