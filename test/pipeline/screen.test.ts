@@ -103,6 +103,18 @@ function setCell(lines: string[], at: number, cell: number, value: string) {
   c[cell] = value;
   lines[at] = c.join(',');
 }
+/**
+ * Adds a copy of the target sale, its acquirer record and its POS sale, under another reference
+ * (269999999999), with `change` made to both copies' cells.
+ */
+function copySale(t: Text, change: (acquirer: string[], pos: string[]) => void = () => undefined) {
+  const copy = cells(t.acquirer[TARGET]!);
+  const posCopy = cells(t.pos[posOf(t, TARGET)]!);
+  copy[12] = posCopy[8] = '269999999999';
+  change(copy, posCopy);
+  t.acquirer.splice(TARGET + 1, 0, copy.join(','));
+  t.pos.splice(1, 0, posCopy.join(','));
+}
 const yuan = (minor: number) => (minor / 100).toFixed(2);
 const fen = (text: string) => Math.round(Number(text) * 100);
 
@@ -130,28 +142,14 @@ const CHANGES: [string, 'clean' | 'parsed', (t: Text) => void][] = [
   ],
   ['another MCC on one record', 'parsed', (t) => setCell(t.acquirer, TARGET, 15, '8062')],
   ['an acquirer record twice', 'parsed', (t) => t.acquirer.splice(TARGET + 1, 0, t.acquirer[TARGET]!)],
-  [
-    'the same terminal, batch and trace under another reference',
-    'parsed',
-    (t) => {
-      const copy = cells(t.acquirer[TARGET]!);
-      const posCopy = cells(t.pos[posOf(t, TARGET)]!);
-      copy[12] = posCopy[8] = '269999999999';
-      t.acquirer.splice(TARGET + 1, 0, copy.join(','));
-      t.pos.splice(1, 0, posCopy.join(','));
-    },
-  ],
+  ['the same terminal, batch and trace under another reference', 'parsed', (t) => copySale(t)],
   [
     'the same batch and trace on another terminal, under another reference',
     'clean',
-    (t) => {
-      const copy = cells(t.acquirer[TARGET]!);
-      const posCopy = cells(t.pos[posOf(t, TARGET)]!);
-      copy[12] = posCopy[8] = '269999999999';
-      copy[2] = posCopy[2] = '19999999';
-      t.acquirer.splice(TARGET + 1, 0, copy.join(','));
-      t.pos.splice(1, 0, posCopy.join(','));
-    },
+    (t) =>
+      copySale(t, (acquirer, pos) => {
+        acquirer[2] = pos[2] = '19999999';
+      }),
   ],
   ['a POS sale missing', 'parsed', (t) => t.pos.splice(posOf(t, TARGET), 1)],
   ['an acquirer sale missing', 'parsed', (t) => t.acquirer.splice(TARGET, 1)],
