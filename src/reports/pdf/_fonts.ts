@@ -45,8 +45,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { LRUCache } from 'lru-cache';
 import PDFDocument from 'pdfkit';
+import { RecentMap } from './_recent-map.js';
 import { storedAsIs } from './_streams.js';
 import { SubsetWriter, type FontSubset, type TrueTypeFont, type TrueTypeGlyph } from './_subset.js';
 
@@ -145,7 +145,7 @@ interface SharedRun {
 
 /** A font parsed once per thread, its glyphs' metrics and outlines, and its words' layouts. */
 class SharedFont {
-  private readonly runs = new LRUCache<string, SharedRun>({ maxSize: SHARED_GLYPHS, sizeCalculation: glyphCount });
+  private readonly runs = new RecentMap<string, SharedRun>(SHARED_GLYPHS, glyphCount);
   private readonly bases = new Map<number, Glyph>();
   /** Writes the documents' subsets (_subset.ts); null where fontkit's encoder is used. */
   subsets: SubsetWriter | null = null;
@@ -221,7 +221,7 @@ class DocumentFont {
    * dropped gets the same one: its glyphs are the document's, whose code points were set when
    * first asked for.
    */
-  private readonly runs = new LRUCache<string, Run>({ maxSize: DOCUMENT_GLYPHS, sizeCalculation: glyphCount });
+  private readonly runs = new RecentMap<string, Run>(DOCUMENT_GLYPHS, glyphCount);
   /**
    * The glyph requests of the word being shaped, while one is: the first for each glyph, since a
    * glyph's code points are set when it is created and a later request cannot change them.

@@ -11,11 +11,11 @@
  *
  * The only I/O is reading the two font files (_fonts.ts).
  */
-import { LRUCache } from 'lru-cache';
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
 import { FONT, NUMBER, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
 import { drawLine, drawLines, linesDrawnDirectly, wrapLines } from './_lines.js';
+import { RecentMap } from './_recent-map.js';
 import { writeStreams } from './_streams.js';
 import { xmpSafe } from './_format.js';
 
@@ -103,7 +103,7 @@ export interface TableSpec {
  * exactly as measuring would have. The 50 000 most recently used are kept, as the words' layouts
  * are (_fonts.ts).
  */
-const measured = new LRUCache<string, Wrapping & { trace: LayoutTrace }>({ max: 50_000 });
+const measured = new RecentMap<string, Wrapping & { trace: LayoutTrace }>(50_000);
 
 /** How a measured text wraps: its number of lines, whether it is one word (see oneWord), and the lines where known. */
 interface Wrapping {

@@ -42,7 +42,7 @@
  * are. A reference that does not look like that (another pdfkit) is left to pdfkit.
  */
 import { deflateSync } from 'node:zlib';
-import { LRUCache } from 'lru-cache';
+import { RecentMap } from './_recent-map.js';
 
 /** zlib's options for every stream: see above. */
 export const DEFLATE = { level: 3, memLevel: 9 } as const;
@@ -70,7 +70,7 @@ const SAME_STREAM_BYTES = 4096;
  * colour profile (3 KB, PDF/A's output intent) and the findings CSV of a merchant without
  * findings (its header). Keyed by their bytes; deflate with fixed options gives the same bytes.
  */
-const SAME_STREAMS = new LRUCache<string, Buffer>({ max: 16 });
+const SAME_STREAMS = new RecentMap<string, Buffer>(16);
 
 function deflated(bytes: Uint8Array): Buffer {
   if (bytes.length > SAME_STREAM_BYTES) return deflateSync(bytes, DEFLATE);
