@@ -100,8 +100,8 @@ export interface TableSpec {
  * their measurement laid out (traceLayout). A run's reports measure the same labels, headings and
  * file names; another report measures one by laying out those words again, with no wrapping,
  * and takes the count if every word has the width it had (replayLayout), which leaves its fonts
- * exactly as measuring would have. The 50 000 most recently used are kept, as the words' layouts
- * are (_fonts.ts).
+ * exactly as measuring would have. Up to 50 000 are kept, those most recently used (RecentMap),
+ * as the words' layouts are (_fonts.ts).
  */
 const measured = new RecentMap<string, Wrapping & { trace: LayoutTrace }>(50_000);
 
