@@ -15,6 +15,9 @@ import { Screen } from '../src/pipeline/bulk/screen.js';
  * (bench-out/data-N/), groups their lines by merchant as stage 2 does, and screens every merchant
  * five times, one thread, printing the merchants cleared and the CPU microseconds per line of
  * each pass. The files are read whole: this is the screen's own cost, without the partitions.
+ * Each merchant's lines are copied one after another, as stage 1 lays them out (partition.ts);
+ * `SCATTERED=1` screens them where they lie in the files instead, interleaved with every other
+ * merchant's.
  */
 
 const dir = process.argv[2];
@@ -55,9 +58,28 @@ for (const [fileNo, name, format] of [
       kl.chunkOf.push(fileNo);
       kl.starts.push(at);
       kl.ends.push(end);
+      kl.bytes += end - at;
       lineCount++;
     }
     at = next;
+  }
+}
+
+if (process.env.SCATTERED !== '1') {
+  for (const lines of byKey.values()) {
+    for (const kl of lines.values()) {
+      const own = Buffer.allocUnsafe(kl.bytes);
+      const chunkNo = chunks.push(own) - 1;
+      let at = 0;
+      for (let i = 0; i < kl.lines.length; i++) {
+        const length = kl.ends[i]! - kl.starts[i]!;
+        chunks[kl.chunkOf[i]!]!.copy(own, at, kl.starts[i]!, kl.ends[i]!);
+        kl.chunkOf[i] = chunkNo;
+        kl.starts[i] = at;
+        kl.ends[i] = at + length;
+        at += length;
+      }
+    }
   }
 }
 

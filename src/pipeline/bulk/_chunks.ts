@@ -62,15 +62,7 @@ export class ChunkBuilder {
     this.length = need;
   }
 
-  /** The bytes so far, to keep: the builder starts over with a new buffer. */
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.length);
-    this.buf = Buffer.allocUnsafe(Math.min(this.buf.length, 1024 * 1024));
-    this.length = 0;
-    return out;
-  }
-
-  /** The bytes so far, to write out at once: the builder then starts over in the same buffer. */
+  /** The bytes so far, to write out or copy at once: the builder then starts over in the same buffer. */
   view(): Buffer {
     return this.buf.subarray(0, this.length);
   }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writevSync } from 'node:fs';
 import type { BulkContext } from './_context.js';
 import { ChunkBuilder, LINE_HEADER_BYTES, UNKNOWN_MERCHANT, type ChunkRef } from './_chunks.js';
 import { LineWalker, MerchantCells, bucketOf, isFooter, type LineSpan } from './_lines.js';
@@ -13,17 +13,45 @@ const BLOCK = 4 * 1024 * 1024;
  * it, see _lines.ts). Footer lines are set aside: every partition parse of the file gets them.
  * A spilling task writes its buckets to its own spill file whenever it holds more than
  * `flushBytes`, so its memory stays bounded whatever the range size.
+ *
+ * Within a bucket's chunk, each merchant's lines come one after another (in the order of the
+ * file), not interleaved with the bucket's other merchants as the file has them: each merchant
+ * key gathers its lines in a builder of its own, and a flush writes a bucket's builders back to
+ * back. Stage 2 reads a merchant's month line after line, and lines next to each other in memory
+ * cost the screen about a third less than lines scattered over the bucket (BENCHMARKS.md, the
+ * fourteenth round). Past OWN_BUILDERS keys (a file of many merchants the contract does not
+ * know), further keys share their bucket's builder, as every key once did.
  */
 export function partitionRange(task: PartitionTask, ctx: BulkContext): PartitionResult {
   const delimiterByte = task.plan.delimiter.charCodeAt(0);
-  const builders = new Map<number, ChunkBuilder>();
-  const placeByKey = new Map<string, { bucket: number; merchant: number }>();
+  /** The builders of each bucket, in the order they were made. */
+  const bucketBuilders = new Map<number, ChunkBuilder[]>();
+  const shared = new Map<number, ChunkBuilder>();
+  let own = 0;
+  const builderOf = (bucket: number): ChunkBuilder => {
+    let builder: ChunkBuilder | undefined;
+    if (own < OWN_BUILDERS) {
+      own++;
+      builder = new ChunkBuilder(OWN_INITIAL_BYTES);
+    } else {
+      builder = shared.get(bucket);
+      if (builder) return builder;
+      builder = new ChunkBuilder();
+      shared.set(bucket, builder);
+    }
+    const list = bucketBuilders.get(bucket);
+    if (list) list.push(builder);
+    else bucketBuilders.set(bucket, [builder]);
+    return builder;
+  };
+  const placeByKey = new Map<string, Place>();
   const places = new MerchantCells(task.plan, (cell) => {
     const key = ctx.keyOf(cell);
     let place = placeByKey.get(key);
     if (place === undefined) {
       const known = ctx.index.get(key);
-      place = { bucket: bucketOf(key, task.buckets), merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT };
+      const bucket = bucketOf(key, task.buckets);
+      place = { bucket, merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderOf(bucket) };
       placeByKey.set(key, place);
     }
     return place;
@@ -35,20 +63,20 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   let spillOffset = 0;
 
   const flush = () => {
-    for (const [bucket, builder] of builders) {
-      if (builder.length === 0) continue;
+    for (const [bucket, builders] of bucketBuilders) {
+      const data = builders.flatMap((b) => (b.length === 0 ? [] : [b.view()]));
+      if (data.length === 0) continue;
+      const length = data.reduce((n, d) => n + d.length, 0);
       if (task.spillPath === undefined) {
-        chunks.push({ bucket, range: task.range, source: { kind: 'memory', data: builder.take() } });
-        continue;
+        chunks.push({ bucket, range: task.range, source: { kind: 'memory', data: Buffer.concat(data, length) } });
+      } else {
+        // Written out and the buffers reused: a spilling task allocates nothing per flush.
+        spillFd ??= openSync(task.spillPath, 'w');
+        writeAll(spillFd, data, spillOffset);
+        chunks.push({ bucket, range: task.range, source: { kind: 'file', path: task.spillPath, offset: spillOffset, length } });
+        spillOffset += length;
       }
-      // Written out and the buffer reused: a spilling task allocates nothing per flush.
-      const data = builder.view();
-      spillFd ??= openSync(task.spillPath, 'w');
-      let written = 0;
-      while (written < data.length) written += writeSync(spillFd, data, written, data.length - written, spillOffset + written);
-      chunks.push({ bucket, range: task.range, source: { kind: 'file', path: task.spillPath, offset: spillOffset, length: data.length } });
-      spillOffset += data.length;
-      builder.clear();
+      for (const b of builders) b.clear();
     }
     buffered = 0;
   };
@@ -64,12 +92,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
         footers.push({ lineIndex, bytes: Uint8Array.prototype.slice.call(buf, span.start, span.end) });
       } else {
         const place = places.get(buf, span, walker.hasQuote(span.start, span.end), delimiterByte);
-        let builder = builders.get(place.bucket);
-        if (!builder) {
-          builder = new ChunkBuilder();
-          builders.set(place.bucket, builder);
-        }
-        builder.add(buf, span.start, span.end, lineIndex, place.merchant);
+        place.builder.add(buf, span.start, span.end, lineIndex, place.merchant);
         buffered += LINE_HEADER_BYTES + span.end - span.start;
       }
       lineIndex++;
@@ -118,6 +141,42 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     if (spillFd !== undefined) closeSync(spillFd);
   }
   return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers };
+}
+
+/** Where a merchant key's lines go: its bucket, its merchant (index in the config) and its builder. */
+interface Place {
+  bucket: number;
+  merchant: number;
+  builder: ChunkBuilder;
+}
+
+/** The most merchant keys of a task with a builder of their own (above); the rest share their bucket's. */
+const OWN_BUILDERS = 2048;
+
+/**
+ * A key's first buffer: twice what each of a thousand merchants gathers between two flushes
+ * (FLUSH_BYTES, 8 MiB, in run.ts), so that most never grow; a larger merchant's doubles as it
+ * fills. At most OWN_BUILDERS of them, 32 MiB, in a thread.
+ */
+const OWN_INITIAL_BYTES = 16 * 1024;
+
+/** Writes the buffers one after another from `position`, whatever the kernel takes per call. */
+function writeAll(fd: number, data: Buffer[], position: number): void {
+  let offset = position;
+  let first = 0;
+  let skip = 0;
+  while (first < data.length) {
+    const pending = skip === 0 ? data.slice(first) : [data[first]!.subarray(skip), ...data.slice(first + 1)];
+    let n = writevSync(fd, pending, offset);
+    offset += n;
+    // Past the buffers written whole, and into the one written in part.
+    while (first < data.length && n >= data[first]!.length - skip) {
+      n -= data[first]!.length - skip;
+      first++;
+      skip = 0;
+    }
+    skip += n;
+  }
 }
 
 /**

@@ -360,9 +360,6 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
   };
 }
 
-/** Lines whose first bytes touchAhead reads at once (a power of two). */
-const AHEAD = 8;
-
 /** The most cells a screened line may have: the line's cells are cut into a buffer of that size. */
 const MAX_CELLS = 256;
 
@@ -396,8 +393,6 @@ class MerchantMonth {
   /** The memory of the chunk read last, and its words (cutLine). */
   private wordsBuffer: ArrayBufferLike | undefined;
   private words: Int32Array | null = null;
-  /** What touchAhead read: kept only so that its reads are made. */
-  private touched = 0;
 
   constructor(
     private readonly contract: MerchantContract,
@@ -456,7 +451,6 @@ class MerchantMonth {
     let settleDate = '';
     let dayNet = 0;
     for (let i = 0; i < kl.lines.length; i++) {
-      if ((i & (AHEAD - 1)) === 0) this.touchAhead(kl, chunks, i + AHEAD);
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
       if (date === null) return false;
@@ -531,7 +525,6 @@ class MerchantMonth {
     let amountMinor = 0;
     const span = new Span();
     for (let i = 0; i < kl.lines.length; i++) {
-      if ((i & (AHEAD - 1)) === 0) this.touchAhead(kl, chunks, i + AHEAD);
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
       if (date === null) return undefined;
@@ -586,23 +579,6 @@ class MerchantMonth {
     const clockCell = map.txnClock !== undefined && b[2 * map.txnClock] !== b[2 * map.txnClock + 1] ? 2 * map.txnClock : whole;
     if (clockCell < 0 || !this.times.time(date, buf, b[clockCell]!, b[clockCell + 1]!)) return null;
     return date;
-  }
-
-  /**
-   * Reads the first bytes of the lines `from` to `from + AHEAD - 1`, all at once. A merchant's
-   * lines lie scattered over its bucket, so the first read of each line misses the processor's
-   * caches; read together, the misses overlap, instead of the screen stalling on each line in turn.
-   * The bytes read are kept in `touched`, so that the reads are not left out as unused.
-   */
-  private touchAhead(kl: KeyLines, chunks: readonly Buffer[], from: number): void {
-    const to = Math.min(from + AHEAD, kl.lines.length);
-    let sum = this.touched;
-    for (let j = from; j < to; j++) {
-      const buf = chunks[kl.chunkOf[j]!]!;
-      const start = kl.starts[j]!;
-      if (start < buf.length) sum += buf[start]!;
-    }
-    this.touched = sum & 0xffff;
   }
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {

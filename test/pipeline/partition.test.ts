@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseContract } from '../../src/model/contract.js';
+import { bulkContext } from '../../src/pipeline/bulk/_context.js';
+import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from '../../src/pipeline/bulk/_chunks.js';
+import { bucketOf } from '../../src/pipeline/bulk/_lines.js';
+import { partitionRange } from '../../src/pipeline/bulk/partition.js';
+import type { PartitionResult, PartitionTask } from '../../src/pipeline/bulk/types.js';
+
+/**
+ * Stage 1 (partition.ts) hands stage 2 every line of its range, each in its merchant's bucket,
+ * and within a bucket's chunk each merchant key's lines one after another, in the file's order.
+ * A file with more merchant keys than have builders of their own (a file of merchants the
+ * contract does not know) still loses no line, and keeps each key's lines in order.
+ */
+
+const dir = mkdtempSync(path.join(tmpdir(), 'settle-audit-partition-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ctx = bulkContext(parseContract(readFileSync('samples/bundled/contracts.yaml', 'utf8'), 'contracts.yaml'));
+const known = ctx.config.merchants.map((m) => m.id);
+
+/** A deterministic pseudo-random sequence, so that a failure can be run again. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Lines of the known merchants and of `unknown` other keys, interleaved as a month's file has them. */
+function month(lines: number, unknown: number, seed: number): string[] {
+  const next = random(seed);
+  return Array.from({ length: lines }, (_, i) => {
+    const merchant = next() < 0.5 ? known[Math.floor(next() * known.length)]! : `99${String(Math.floor(next() * unknown)).padStart(13, '0')}`;
+    return `${merchant},2026-10-${String(1 + (i % 28)).padStart(2, '0')},${'x'.repeat(Math.floor(next() * 40))},${i}`;
+  });
+}
+
+function partition(name: string, lines: string[], spill: boolean): PartitionResult {
+  const file = path.join(dir, `${name}.csv`);
+  const body = Buffer.from(`${lines.join('\n')}\n`, 'latin1');
+  writeFileSync(file, body);
+  const task: PartitionTask = {
+    slot: 0,
+    file,
+    path: file,
+    plan: { encoding: 'utf-8', delimiter: ',', merchantColumn: 0 },
+    range: 0,
+    start: 0,
+    end: body.length,
+    atEof: true,
+    buckets: 5,
+    ...(spill ? { spillPath: path.join(dir, `${name}.spill`) } : {}),
+    flushBytes: 16 * 1024,
+  };
+  return partitionRange(task, ctx);
+}
+
+/** Each chunk's lines, as stage 2 reads them: [line index, merchant, text]. */
+function chunksOf(result: PartitionResult): { bucket: number; lines: [number, number, string][] }[] {
+  const reader = new ChunkReader();
+  try {
+    return result.chunks.map((ref) => {
+      const chunk = reader.read(ref.source);
+      const lines: [number, number, string][] = [];
+      forEachLine(chunk, (index, merchant, start, end) => lines.push([index, merchant, chunk.toString('latin1', start, end)]));
+      return { bucket: ref.bucket, lines };
+    });
+  } finally {
+    reader.close();
+  }
+}
+
+describe('partitionRange', () => {
+  for (const [label, unknown, spill] of [
+    ['a month of known merchants and 300 others, spilled', 300, true],
+    ['the same, in memory', 300, false],
+    ['5 000 other merchant keys, more than have builders of their own, spilled', 5_000, true],
+  ] as const) {
+    it(`puts every line in its merchant's bucket, each key's lines together and in order: ${label}`, () => {
+      // Over 4 MiB: more than one block read, so the buckets are flushed more than once.
+      const lines = month(120_000, unknown, unknown);
+      const result = partition(label.replace(/\W+/g, '-'), lines, spill);
+      const chunks = chunksOf(result);
+      expect(result.lines).toBe(lines.length);
+      // Spilled, the buckets are written out more than once; in memory, once at the end.
+      if (spill) expect(chunks.length).toBeGreaterThan(5);
+      else expect(chunks.length).toBe(5);
+      expect(Buffer.byteLength(lines.join('\n'))).toBeGreaterThan(4 * 1024 * 1024);
+
+      const seen: string[] = [];
+      const lastIndex = new Map<string, number>();
+      const wrong = { bucket: 0, merchant: 0, order: 0 };
+      let apart = 0;
+      for (const { bucket, lines: chunk } of chunks) {
+        const finished = new Set<string>();
+        let previous: string | undefined;
+        for (const [index, merchant, text] of chunk) {
+          const key = text.slice(0, text.indexOf(','));
+          if (bucket !== bucketOf(key, 5)) wrong.bucket++;
+          if (merchant !== (known.includes(key) ? known.indexOf(key) : UNKNOWN_MERCHANT)) wrong.merchant++;
+          if (index <= (lastIndex.get(key) ?? -1)) wrong.order++;
+          lastIndex.set(key, index);
+          if (key !== previous) {
+            // A key seen earlier in this chunk and left: its lines were not kept together.
+            if (finished.has(key)) apart++;
+            if (previous !== undefined) finished.add(previous);
+            previous = key;
+          }
+          seen[index] = text;
+        }
+      }
+      expect(wrong).toEqual({ bucket: 0, merchant: 0, order: 0 });
+      expect(seen).toEqual(lines);
+      // Only the keys past the builders of their own share one, and interleave.
+      if (unknown < 2_048) expect(apart).toBe(0);
+      else expect(apart).toBeGreaterThan(0);
+    });
+  }
+});
