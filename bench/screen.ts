@@ -58,7 +58,8 @@ for (const [fileNo, name, format] of [
       kl.chunkOf.push(fileNo);
       kl.starts.push(at);
       kl.ends.push(end);
-      kl.bytes += end - at;
+      // As stage 2 counts a line's bytes: with its terminator.
+      kl.bytes += end - at + 1;
       lineCount++;
     }
     at = next;
@@ -77,7 +78,8 @@ if (process.env.SCATTERED !== '1') {
         kl.chunkOf[i] = chunkNo;
         kl.starts[i] = at;
         kl.ends[i] = at + length;
-        at += length;
+        own[at + length] = 0x0a;
+        at += length + 1;
       }
     }
   }

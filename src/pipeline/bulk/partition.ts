@@ -50,8 +50,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     let place = placeByKey.get(key);
     if (place === undefined) {
       const known = ctx.index.get(key);
-      const bucket = bucketOf(key, task.buckets);
-      place = { bucket, merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderOf(bucket) };
+      place = { merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderOf(bucketOf(key, task.buckets)) };
       placeByKey.set(key, place);
     }
     return place;
@@ -143,9 +142,8 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers };
 }
 
-/** Where a merchant key's lines go: its bucket, its merchant (index in the config) and its builder. */
+/** Where a merchant key's lines go: its merchant (index in the config) and the builder of its bucket's chunk. */
 interface Place {
-  bucket: number;
   merchant: number;
   builder: ChunkBuilder;
 }
