@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Finding } from '../src/model/finding.js';
 import type { RunSummary } from '../src/model/summary.js';
 import type { AuditResult } from '../src/pipeline/audit.js';
-import { renderComplianceReport } from '../src/reports/_render.js';
-import { renderReports } from '../src/reports/index.js';
+import { renderComplianceReport, renderMerchantReport } from '../src/reports/_render.js';
+import { merchantTasks, renderReports } from '../src/reports/index.js';
 
 /**
  * The PDF reports alone: renders the reports of an audit's output folder again, from its
@@ -17,18 +17,45 @@ import { renderReports } from '../src/reports/index.js';
  * `node dist/bench/reports.js bench-out/audit 2` prints `{ reports, threads, seconds, cpuSeconds }`.
  * `node dist/bench/reports.js DIR compliance` renders the compliance report alone, in this thread
  * (its peak memory is the process's: run it under `/usr/bin/time -v`).
+ * `node dist/bench/reports.js DIR again` measures what a merchant report costs once everything a
+ * thread caches is warm, in this thread: 300 merchants' reports to warm up, then the first
+ * merchant's report 300 times (every word laid out before: pdfkit's own cost of drawing and
+ * writing a report, the floor of this way of rendering) and 300 other merchants' reports (what a
+ * run's reports cost each, warm). Prints `{ sameReportMs, otherReportsMs }`, per report.
  */
 
 const [dir, threadsArg] = process.argv.slice(2);
 const complianceOnly = threadsArg === 'compliance';
-const threads = complianceOnly ? 1 : Number(threadsArg ?? '1');
+const again = threadsArg === 'again';
+const threads = complianceOnly || again ? 1 : Number(threadsArg ?? '1');
 if (!dir || !Number.isSafeInteger(threads) || threads < 1) {
-  process.stderr.write('usage: node dist/bench/reports.js AUDIT_OUT_DIR [THREADS | compliance]\n');
+  process.stderr.write('usage: node dist/bench/reports.js AUDIT_OUT_DIR [THREADS | compliance | again]\n');
   process.exit(2);
 }
 const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
 const findings = JSON.parse(readFileSync(path.join(dir, 'findings.json'), 'utf8')) as Finding[];
 const result: AuditResult = { summary, findings, rejects: [], merchants: [], unreadable: [] };
+
+if (again) {
+  const tasks = merchantTasks(result);
+  if (tasks.length < 601) {
+    process.stderr.write(`${dir}: ${tasks.length} merchants; "again" needs at least 601\n`);
+    process.exit(2);
+  }
+  /** CPU milliseconds per report of rendering the tasks at `indexes` one after another. */
+  const perReport = async (indexes: number[]): Promise<number> => {
+    const from = process.cpuUsage();
+    for (const i of indexes) await renderMerchantReport(tasks[i]!);
+    const used = process.cpuUsage(from);
+    return +((used.user + used.system) / 1000 / indexes.length).toFixed(2);
+  };
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+  await perReport(range(1, 300));
+  const sameReportMs = await perReport(range(0, 300).map(() => 0));
+  const otherReportsMs = await perReport(range(301, 300));
+  process.stdout.write(`${JSON.stringify({ sameReportMs, otherReportsMs })}\n`);
+  process.exit(0);
+}
 
 const cpu = process.cpuUsage();
 const started = performance.now();

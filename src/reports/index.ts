@@ -120,7 +120,7 @@ async function renderCompliance(result: AuditResult): Promise<Buffer> {
 }
 
 /** One task per merchant with activity, in the order of the control totals. */
-function merchantTasks(result: AuditResult): MerchantReportTask[] {
+export function merchantTasks(result: AuditResult): MerchantReportTask[] {
   // Indexed once: a lookup per merchant over all findings and all merchants grows as their product.
   const findingsOf = new Map<string, Finding[]>();
   for (const f of result.findings) {

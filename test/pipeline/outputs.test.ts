@@ -44,6 +44,10 @@ describe('writeOutputs', () => {
     for (const r of reports) expect((await readFile(path.join(dir, 'reports', r.name))).equals(r.bytes), r.name).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['findings.csv', 'findings.json', 'rejects.csv', 'reports', 'summary.json']);
     expect((await readdir(path.join(dir, 'reports'))).sort()).toEqual(reports.map((r) => r.name).sort());
+    // The summary is written once the reports are, with the time they took among the durations.
+    const summary = JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) as { durationsMs: Record<string, number> };
+    expect(summary.durationsMs).toEqual({ ...result.summary.durationsMs, reports: expect.any(Number) });
+    expect(summary.durationsMs.reports).toBeGreaterThan(0);
   });
 
   it('leaves the folder as it was when a report cannot be rendered', async () => {
@@ -59,12 +63,12 @@ describe('writeOutputs', () => {
 
   it('leaves the folder as it was when a data file cannot be written while the reports render', async () => {
     const dir = await outDir();
-    // A folder where summary.json's temporary file goes: writing it fails, the reports are rendering.
-    const blocked = `summary.json.tmp-${process.pid}`;
+    // A folder where findings.csv's temporary file goes: writing it fails, the reports are rendering.
+    const blocked = `findings.csv.tmp-${process.pid}`;
     await mkdir(path.join(dir, blocked));
     // The run's own error, not the clean-up's.
     await expect(writeOutputs(result, dir)).rejects.toThrow(/EISDIR: illegal operation on a directory, open/);
-    expect((await readdir(dir)).sort()).toEqual(['reports', blocked]);
+    expect((await readdir(dir)).sort()).toEqual([blocked, 'reports'].sort());
     expect(await readdir(path.join(dir, 'reports'))).toEqual([]);
   });
 });
