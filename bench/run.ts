@@ -335,7 +335,8 @@ function main(): void {
     duckdbSeconds: duck.seconds,
     ratio: Math.round((full.seconds / duck.seconds) * 100) / 100,
     // The audit less its PDF reports, against the same DuckDB figure: the SQL renders no report.
-    // Not the target's ratio, which is the whole run's; it tells the reports' share apart.
+    // Not the target's ratio, which is the whole run's; it tells the reports' share apart. The
+    // reports' time is the last run's (as every stage's), the audit's the median's.
     ratioWithoutReports: full.durationsMs.reports === undefined ? null : Math.round(((full.seconds - full.durationsMs.reports / 1000) / duck.seconds) * 100) / 100,
     stages: {
       generateSeconds: data.generateSeconds === null ? null : Math.round(data.generateSeconds * 10) / 10,

@@ -87,7 +87,7 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     const rendering = renderEachReport(result, { threads: renderThreads(), onRendered: progress.tick }, async (report, i) => {
       reports[i] = await writeTemp(path.join('reports', report.name), report.bytes);
     }).finally(() => progress.stop());
-    const writingData = (async () => [
+    const writingData = (async (): Promise<[findingsJson: string, findingsCsv: string, rejects: string]> => [
       await writeTemp('findings.json', `${JSON.stringify(result.findings, null, 2)}\n`),
       await writeTemp('findings.csv', await findingsCsv(result.findings)),
       await writeTemp('rejects.csv', await rejectsCsv(result.rejects)),
@@ -102,7 +102,7 @@ export async function writeOutputs(unmasked: AuditResult, outDir: string): Promi
     const summary = { ...result.summary, durationsMs: { ...result.summary.durationsMs, reports: reportsMs } };
     const summaryFile = await writeTemp('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     const [findingsJson, findingsCsvFile, rejectsFile] = data.value;
-    const files = [findingsJson!, findingsCsvFile!, summaryFile, rejectsFile!];
+    const files = [findingsJson, findingsCsvFile, summaryFile, rejectsFile];
     for (const { temp, final } of written) await rename(temp, final);
     return [...files, ...reports];
   } catch (err) {
