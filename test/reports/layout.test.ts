@@ -1,33 +1,25 @@
 /**
- * What the layout keeps per thread (fonts, layouts, measurements: _fonts.ts and _layout.ts) must
- * not change a byte: a report rendered after others in the same thread is the report rendered
- * first. The middle dot is the telling case: U+00B7 and U+30FB are one glyph in Noto Sans SC, and
- * a report maps it back to the character it was first laid out for, measured or drawn.
+ * The reports' text (_text.ts) and what a thread keeps between reports (_fonts.ts): text wraps
+ * within its width and loses nothing, reads back as drawn, and a report rendered after others in
+ * the same thread is the report rendered first. The middle dot is the telling case for the last:
+ * U+00B7 and U+30FB are one glyph in Noto Sans SC, and a report maps it back to the character it
+ * first drew it for.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
-import { FONT, numbersComposed, useReportFonts } from '../../src/reports/pdf/_fonts.js';
+import { parsedFont } from '../../src/reports/pdf/_fonts.js';
 import { ReportWriter } from '../../src/reports/pdf/_layout.js';
+import { typefacesOf } from '../../src/reports/pdf/_text.js';
 import { merchantReportPdf } from '../../src/reports/pdf/merchant.js';
 import { buildFixture, LONG, merchantArgs, QINGFENG, WEIDAO } from './_fixture.js';
-import { readPdf } from './_pdf.js';
+import { readPdf, squash } from './_pdf.js';
 
-const require = createRequire(import.meta.url);
 const fx = buildFixture();
 const render = async (id: string, name?: string) => {
   const args = await merchantArgs(fx, id);
   return merchantReportPdf(name === undefined ? args : { ...args, merchant: { ...args.merchant, name } });
 };
 
-/** The report fonts' own bytes: a document that registers them is drawn by pdfkit's plain path. */
-const FONT_BYTES = {
-  regular: readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')),
-  bold: readFileSync(require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf')),
-};
-
-/** A report writer with the shared fonts and a fixed meta. */
+/** A report writer with a fixed meta. */
 const testWriter = () =>
   new ReportWriter({
     reportId: 'R-1',
@@ -42,9 +34,77 @@ const testWriter = () =>
 const LATIN_DOT = '约翰·史密斯';
 const KATAKANA_DOT = '约翰・史密斯';
 
+const { regular, bold } = typefacesOf(parsedFont);
+
+const PARAGRAPH =
+  '2026-10-16 10:11 的销售 190.61 元（参考号 261016000117）已于 2026-10-16 10:21 在收银端撤销，但收单机构仍在 2026-10-16 清算了该笔交易，' +
+  '顾客仍被扣款 190.61 元。The acquirer settled a sale the till had voided: the customer was charged 190.61 yuan for nothing.';
+
+describe('text wrapped by the reports', () => {
+  it('fits every line in its width, breaks more than once, and loses no character', () => {
+    for (const [face, size, width] of [
+      [regular, 8, 200],
+      [bold, 9, 120],
+      [regular, 7.5, 60],
+    ] as const) {
+      const lines = face.wrap(PARAGRAPH, width, size);
+      expect(lines.length).toBeGreaterThan(2);
+      for (const line of lines) expect(face.width(line, size), line).toBeLessThanOrEqual(width + 1e-6);
+      expect(squash(lines.join(''))).toBe(squash(PARAGRAPH));
+    }
+  });
+
+  it('breaks where Unicode line breaking allows: no line starts with closing punctuation, English words stay whole', () => {
+    const lines = regular.wrap(PARAGRAPH, 150, 8);
+    for (const line of lines.slice(1)) expect(line, lines.join(' | ')).not.toMatch(/^[，。）：、]/);
+    const words = new Set(PARAGRAPH.match(/[a-z]+/gi));
+    const drawn = lines.flatMap((line) => line.match(/[a-z]+/gi) ?? []);
+    expect(drawn.filter((w) => !words.has(w)), 'pieces of words').toEqual([]);
+    expect(drawn).toEqual(PARAGRAPH.match(/[a-z]+/gi));
+  });
+
+  it('cuts a word wider than a line between characters, going on from where the line is', () => {
+    const hash = '26dbccfc6966d5481e3023b7457198352f298137235609acbba0a54fe78d0a1b';
+    const text = `SHA-256 ${hash}`;
+    const lines = regular.wrap(text, 100, 7.5);
+    expect(lines[0]!.startsWith('SHA-256 26')).toBe(true);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(regular.width(line, 7.5)).toBeLessThanOrEqual(100 + 1e-6);
+    expect(lines.join('')).toBe(text);
+  });
+
+  it('keeps a newline as a line break, and an empty line as a line', () => {
+    expect(regular.wrap('第一行\n\n第三行 third', 400, 9)).toEqual(['第一行', '', '第三行 third']);
+  });
+
+  it('prints a character the font lacks as its code point, a control character as a space', () => {
+    expect(regular.printable('付款方「𠮷野家😀」\t备注')).toBe('付款方「[U+20BB7]野家[U+1F600]」 备注');
+  });
+
+  it('measures a text as its lines times the line height, and draws it in that height', () => {
+    const w = testWriter();
+    const lineHeight = regular.lineHeight(8);
+    const height = w.measure(PARAGRAPH, 200, { size: 8 });
+    expect(height).toBeCloseTo(regular.wrap(PARAGRAPH, 200, 8).length * lineHeight, 9);
+    expect(w.put(PARAGRAPH, w.left, w.y, 200, { size: 8 })).toBe(height);
+  });
+
+  it('reads back from the PDF as drawn, line by line, right-aligned and centred text too', async () => {
+    const w = testWriter();
+    w.paragraph(PARAGRAPH, { size: 8 });
+    w.put('1,234,567.89', w.left, w.y, 200, { size: 9, align: 'right' });
+    w.put('居中 centred', w.left, w.y + 20, 200, { size: 9, align: 'center', bold: true });
+    const pdf = await readPdf(await w.finish());
+    expect(pdf.items[0]!.slice(0, regular.wrap(PARAGRAPH, w.width, 8).length)).toEqual(regular.wrap(PARAGRAPH, w.width, 8));
+    expect(pdf.flat[0]).toContain(squash(PARAGRAPH));
+    expect(pdf.items[0]).toContain('1,234,567.89');
+    expect(pdf.items[0]).toContain('居中 centred');
+  });
+});
+
 describe('a report rendered after others in the same thread', () => {
   it('has the bytes it has when rendered first', async () => {
-    // First in this file, so first in its thread (each test file runs in a process of its own).
+    // First in this describe; the text tests above draw other words in this thread before it.
     const first = await render(QINGFENG.id, `${LATIN_DOT}书店`);
     await render(QINGFENG.id, `${KATAKANA_DOT}书店`);
     await render(WEIDAO.id);
@@ -53,107 +113,16 @@ describe('a report rendered after others in the same thread', () => {
     expect((await render(QINGFENG.id, `${LATIN_DOT}书店`)).equals(first)).toBe(true);
   });
 
-  it('draws words laid out again, once the layout caches dropped them, as a font of its own draws them', async () => {
-    // A month with a thousand settlement-day findings lays out more distinct words than the
-    // thread and the document keep the layouts of (_fonts.ts): the first words are dropped, and
-    // laid out again when drawn again. pdfkit's own font keeps every word of the document.
-    const flood = Array.from({ length: 6000 }, (_, i) => `W${i}号`);
-    const texts = [LATIN_DOT, ...Array.from({ length: 60 }, (_, i) => flood.slice(100 * i, 100 * i + 100).join(' ')), LATIN_DOT, KATAKANA_DOT, flood.slice(0, 100).join(' ')];
-    const draw = async (fonts: 'shared' | 'own') => {
-      const doc = new PDFDocument({ compress: false, font: '', size: 'A4' });
-      if (fonts === 'shared') useReportFonts(doc);
-      else doc.registerFont(FONT.regular, FONT_BYTES.regular);
-      doc.font(FONT.regular).fontSize(9);
-      for (const text of texts) doc.text(text);
-      const chunks: Buffer[] = [];
-      doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const ended = new Promise((resolve) => doc.on('end', resolve));
-      doc.end();
-      await ended;
-      // The pages' text operators and the font's character map: what a reader draws and reads.
-      const streams = [...Buffer.concat(chunks).toString('latin1').matchAll(/stream\n([\s\S]*?)\nendstream/g)].map(([, body]) => body!);
-      return streams.filter((body) => body.includes(' Tj') || body.includes(' TJ') || body.includes('begincmap'));
-    };
-    const own = await draw('own');
-    expect(own.length).toBeGreaterThan(10);
-    expect(await draw('shared')).toEqual(own);
-    // Again, with the thread's layouts of the first document's last words.
-    expect(await draw('shared')).toEqual(own);
-  });
-
-  it('draws numbers laid out from their characters as a font of its own draws them', async () => {
-    // Amounts, counts and rates of every shape, each number once per document but the same digits
-    // again and again: a number is laid out from its characters' layouts (_fonts.ts, NUMBER_WORD),
-    // a number followed by more text with its space (the forty numbers joined by spaces).
-    expect(numbersComposed()).toBe(true);
-    let seed = 11;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const numbers = Array.from({ length: 400 }, (_, i) => {
-      const yuan = Math.floor(random() * 10 ** (1 + (i % 9)));
-      const grouped = yuan.toLocaleString('en-US');
-      return i % 3 === 0 ? String(yuan) : `${grouped}.${String(Math.floor(random() * 100)).padStart(2, '0')}`;
-    });
-    const texts = [...numbers, numbers.slice(0, 40).join(' '), '0.00', '1,000', '.5', '5.', ',,', numbers.join(',')];
-    const draw = async (fonts: 'shared' | 'own', bold: boolean) => {
-      const doc = new PDFDocument({ compress: false, font: '', size: 'A4' });
-      if (fonts === 'shared') useReportFonts(doc);
-      else {
-        // Both, regular first, as useReportFonts opens them: pdfkit names fonts in that order.
-        doc.registerFont(FONT.regular, FONT_BYTES.regular);
-        doc.registerFont(FONT.bold, FONT_BYTES.bold);
-        doc.font(FONT.regular).font(FONT.bold);
-      }
-      doc.font(bold ? FONT.bold : FONT.regular).fontSize(8.5);
-      for (const text of texts) doc.text(text, { width: 90, align: 'right' });
-      const chunks: Buffer[] = [];
-      doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const ended = new Promise((resolve) => doc.on('end', resolve));
-      doc.end();
-      await ended;
-      const streams = [...Buffer.concat(chunks).toString('latin1').matchAll(/stream\n([\s\S]*?)\nendstream/g)].map(([, body]) => body!);
-      return streams.filter((body) => body.includes(' Tj') || body.includes(' TJ') || body.includes('begincmap'));
-    };
-    for (const bold of [false, true]) {
-      const own = await draw('own', bold);
-      expect(own.length).toBeGreaterThan(3);
-      expect(await draw('shared', bold)).toEqual(own);
-      expect(await draw('shared', bold)).toEqual(own);
-    }
-  });
-
-  it('measures numbers as pdfkit measures them, those of a shape measured before too', () => {
-    // A number of a shape measured before (every digit a 0) is measured without pdfkit's line
-    // wrapper (_layout.ts, numberShapes); one too wide for its width wraps as pdfkit wraps it.
-    const w = testWriter();
-    const plain = new PDFDocument({ font: '', size: 'A4' });
-    plain.registerFont(FONT.regular, FONT_BYTES.regular);
-    plain.registerFont(FONT.bold, FONT_BYTES.bold);
-    const shapes = ['0.00', '000.00', '0,000.00', '000,000,000.00', '0', '00,000'];
-    let checked = 0;
-    for (let round = 0; round < 3; round++) {
-      for (const shape of shapes) {
-        for (const [width, size, bold] of [[90, 8.5, false], [12, 8.5, false], [30, 9, true], [14, 9, true]] as const) {
-          const text = shape.replace(/0/g, () => String((round * 7 + checked++) % 10));
-          plain.font(bold ? FONT.bold : FONT.regular).fontSize(size);
-          plain.y = w.doc.y;
-          expect(w.measure(text, width, { size, bold }), `${text} at ${width}`).toBe(plain.heightOfString(text, { width }));
-        }
-      }
-    }
-  });
-
-  it('lays out the text a measurement taken from an earlier report measured, before drawing anything else', async () => {
-    // Measured before anything is drawn, the text with U+00B7 decides how the shared glyph reads,
-    // also in the text drawn next with U+30FB; in the second report its line count is the first's.
-    const write = async () => {
+  it('reads a glyph two characters share back as the first it drew', async () => {
+    for (const [firstDot, secondDot] of [
+      [LATIN_DOT, KATAKANA_DOT],
+      [KATAKANA_DOT, LATIN_DOT],
+    ]) {
       const w = testWriter();
-      w.measure(LATIN_DOT, 300);
-      w.put(KATAKANA_DOT, w.left, w.top, 300);
-      w.put(LATIN_DOT, w.left, w.top + 20, 300);
-      return readPdf(await w.finish());
-    };
-    for (const pdf of [await write(), await write()]) {
-      expect(pdf.items[0]!.filter((s) => s.startsWith('约翰'))).toEqual([LATIN_DOT, LATIN_DOT]);
+      w.paragraph(firstDot);
+      w.paragraph(secondDot);
+      const pdf = await readPdf(await w.finish());
+      expect(pdf.items[0]!.slice(0, 2)).toEqual([firstDot, firstDot]);
     }
   });
 });

@@ -13,10 +13,9 @@
  */
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
-import { FONT, NUMBER, replayLayout, traceLayout, useReportFonts, type LayoutTrace } from './_fonts.js';
-import { drawLine, drawLines, linesDrawnDirectly, wrapLines } from './_lines.js';
-import { RecentMap } from './_recent-map.js';
+import { parsedFont, useReportFonts } from './_fonts.js';
 import { writeStreams } from './_streams.js';
+import { DocumentText, typefacesOf, type TextStyle } from './_text.js';
 import { xmpSafe } from './_format.js';
 
 export const COLORS = {
@@ -43,13 +42,7 @@ const MARGIN = { top: 62, bottom: 58, left: 48, right: 48 } as const;
 /** Slack for float rounding when deciding whether a block still fits above the bottom margin. */
 const EPS = 0.5;
 
-/** Text attributes. Sizes are points. */
-export interface TextStyle {
-  size?: number;
-  bold?: boolean;
-  color?: string;
-  align?: 'left' | 'right' | 'center';
-}
+export type { TextStyle };
 
 export interface ReportMeta {
   reportId: string;
@@ -95,49 +88,6 @@ export interface TableSpec {
   linesFromColumn?: number;
 }
 
-/**
- * Texts measured in this thread, by style, width and text: their number of lines, and the words
- * their measurement laid out (traceLayout). A run's reports measure the same labels, headings and
- * file names; another report measures one by laying out those words again, with no wrapping,
- * and takes the count if every word has the width it had (replayLayout), which leaves its fonts
- * exactly as measuring would have. Up to 50 000 are kept, those most recently used (RecentMap),
- * as the words' layouts are (_fonts.ts).
- */
-const measured = new RecentMap<string, Wrapping & { trace: LayoutTrace }>(50_000);
-
-/** How a measured text wraps: its number of lines, whether it is one word (see oneWord), and the lines where known. */
-interface Wrapping {
-  lines: number;
-  oneWord: boolean;
-  /** The lines pdfkit's wrapper breaks the text into (wrapLines), to draw them without it. */
-  text?: readonly string[];
-}
-
-/**
- * Whether pdfkit's wrapper took `text` as one word: its measurement laid out the whole text and
- * nothing else. The wrapper measures each of its words (which the font lays out split at spaces
- * and tabs), so a text the line breaker split, or with a space or tab, shows other words here.
- */
-function oneWord(text: string, trace: LayoutTrace | undefined): boolean {
-  return trace !== undefined && trace.length === 1 && trace[0]![0] === text && !/[ \t]/.test(text);
-}
-
-/** The key of a text's measurement: its style, width and text. */
-const measureKey = (text: string, width: number, s: TextStyle) => `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
-
-/**
- * Numbers (NUMBER, _fonts.ts) measured in this thread to fit on one line, by their shape (style,
- * width, and the text with every digit a 0), with their width. A report prints a few dozen
- * amounts no report before it printed, each measured through pdfkit's line wrapper (about 90 µs
- * each, a tenth of a report). A number of a shape measured before, of the same width, wraps as
- * that one did: the wrapper decides on the words' widths and break opportunities alone, which
- * are the same (every digit has one line-breaking class, and in these fonts one width). Only a
- * measurement that laid out the number as one word and nothing else is kept; a number of its
- * shape is then measured by laying it out, as the wrapper would (see layout()).
- */
-const numberShapes = new Map<string, number>();
-const numberShape = (text: string, width: number, s: TextStyle) => measureKey(text.replace(/[0-9]/g, '0'), width, s);
-
 const PAD_X = 4;
 const PAD_Y = 3.5;
 
@@ -162,8 +112,10 @@ export class ReportWriter {
   private currentSection: PDFKit.PDFOutline | undefined;
   /** Headings waiting for the block they introduce (see ensure). */
   private pending: { height: number; draw: () => void }[] = [];
-  /** How each text measured so far wraps, by style and width (see measure). */
-  private readonly lineCounts = new Map<string, Wrapping>();
+  /** The document's text: measured, wrapped and drawn by _text.ts. */
+  private readonly text: DocumentText;
+  /** How each text measured so far wraps, by style, width and text: half the texts are drawn after a block measured them. */
+  private readonly wrapped = new Map<string, readonly string[]>();
 
   constructor(meta: ReportMeta) {
     this.meta = meta;
@@ -198,9 +150,8 @@ export class ReportWriter {
     writeStreams(this.doc);
     // What pdfkit's constructor does last with autoFirstPage: the document is the same.
     this.doc.addPage();
-    // Registered by name (a font given as bytes would be parsed again at every switch between
-    // regular and bold), and parsed once per thread for all the reports it renders.
-    useReportFonts(this.doc);
+    // Parsed once per thread for all the reports it renders, embedded as each document's subsets.
+    this.text = new DocumentText(this.doc, typefacesOf(parsedFont), useReportFonts(this.doc));
     // pdfkit's XMP packet carries the creation date but not the modification date; PDF/A wants
     // every date of the information dictionary mirrored there.
     const xmpDate = `${when.toISOString().split('.')[0]}Z`;
@@ -251,118 +202,30 @@ export class ReportWriter {
   }
 
   /**
-   * Selects the font and size of `s`: all that measuring needs. The colour is set by put(), just
-   * before drawing: pdfkit writes every colour it is given to the page, measured text or not.
-   */
-  private typeface(s: TextStyle): void {
-    this.doc.font(s.bold ? FONT.bold : FONT.regular).fontSize(s.size ?? 9);
-  }
-
-  /**
-   * Text as the current font can print it. A character the font has no glyph for (an emoji, a
-   * rare CJK Extension B character in a name) would print as an empty box and vanish from the
-   * text layer, and PDF/A forbids showing .notdef: it is written as its code point, "[U+20BB7]",
-   * so nothing is lost silently. Control characters (a TAB in a raw row) become spaces.
-   */
-  private printable(text: string): string {
-    if (text === '') return ' ';
-    if (/^[\x20-\x7e\n]*$/.test(text)) return text;
-    // pdfkit's current font wraps the fontkit font it parsed; asking it spares a second parse.
-    const font = (this.doc as unknown as { _font?: { font?: { hasGlyphForCodePoint?: (cp: number) => boolean } } })._font?.font;
-    let out = '';
-    for (const ch of text) {
-      const cp = ch.codePointAt(0) ?? 0;
-      if (ch === '\n' || (cp >= 0x20 && cp <= 0x7e)) out += ch;
-      else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) out += ' ';
-      else if (!font?.hasGlyphForCodePoint || font.hasGlyphForCodePoint(cp)) out += ch;
-      else out += `[U+${cp.toString(16).toUpperCase().padStart(4, '0')}]`;
-    }
-    return out;
-  }
-
-  /**
-   * The height `text` takes when wrapped at `width`.
-   *
-   * Half the texts are measured again (by put(), after the block that drew them measured them to
-   * make room), and wrapping is most of a report's time; so each text's number of lines is kept.
-   * The height is not: pdfkit's heightOfString adds each line's height to the cursor and
-   * subtracts the cursor, so its last bits depend on where the cursor is. heightOfLines repeats
-   * that sum, and a count is kept only if it gives back pdfkit's very height. Counts are kept
-   * for the thread's later reports too (`measured`), which take them by replaying the words the
-   * measurement laid out rather than wrapping the text again.
+   * The height `text` takes when wrapped at `width`: its number of lines times the line height of
+   * its style.
    */
   measure(text: string, width: number, s: TextStyle = {}): number {
-    return this.layout(text, width, s).height;
+    return this.lines(text, width, s).length * this.text.typeface(s).lineHeight(s.size ?? 9);
   }
 
-  /** measure(), with how the text wraps where that is kept (undefined where pdfkit's height was not a whole count). */
-  private layout(text: string, width: number, s: TextStyle): { height: number; wrapping?: Wrapping } {
-    this.typeface(s);
-    const key = measureKey(text, width, s);
-    const wrapping = this.lineCounts.get(key);
-    if (wrapping !== undefined) return { height: this.heightOfLines(wrapping.lines), wrapping };
-    const known = measured.get(key);
-    if (known && replayLayout(this.doc, known.trace)) {
-      this.lineCounts.set(key, known);
-      return { height: this.heightOfLines(known.lines), wrapping: known };
+  /** The lines `text` wraps into at `width` in style `s`, as printable text (see Typeface.printable). */
+  private lines(text: string, width: number, s: TextStyle): readonly string[] {
+    const key = `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
+    let lines = this.wrapped.get(key);
+    if (lines === undefined) {
+      const face = this.text.typeface(s);
+      lines = face.wrap(face.printable(text), width, s.size ?? 9);
+      this.wrapped.set(key, lines);
     }
-    const number = NUMBER.test(text);
-    if (number) {
-      const shapeWidth = numberShapes.get(numberShape(text, width, s));
-      // widthOfString lays the number out in this document, as measuring it would have.
-      if (shapeWidth !== undefined && this.doc.widthOfString(text) === shapeWidth) {
-        const oneLine: Wrapping = { lines: 1, oneWord: true, text: [text] };
-        this.lineCounts.set(key, oneLine);
-        return { height: this.heightOfLines(1), wrapping: oneLine };
-      }
-    }
-    const printable = this.printable(text);
-    const { value: wrapped, trace } = traceLayout(this.doc, () => wrapLines(this.doc, printable, width) ?? { height: this.doc.heightOfString(printable, { width }) });
-    const { height } = wrapped;
-    const counted = Math.round(height / this.doc.currentLineHeight(true));
-    if (this.heightOfLines(counted) !== height) return { height };
-    const lines = 'lines' in wrapped && wrapped.lines.length === counted ? wrapped.lines : undefined;
-    const measuredHere: Wrapping = { lines: counted, oneWord: oneWord(printable, trace), text: lines };
-    this.lineCounts.set(key, measuredHere);
-    if (number && counted === 1 && measuredHere.oneWord && lines?.[0] === text) {
-      // The measurement laid out the number and nothing else (oneWord): what the shortcut above does.
-      numberShapes.set(numberShape(text, width, s), this.doc.widthOfString(text));
-    } else if (trace && !known) {
-      measured.set(key, { ...measuredHere, trace });
-    }
-    return { height, wrapping: measuredHere };
+    return lines;
   }
 
-  /** What heightOfString gives for `lines` lines of the current font and size, from the cursor. */
-  private heightOfLines(lines: number): number {
-    const lineHeight = this.doc.currentLineHeight(true);
-    const start = this.doc.y;
-    let y = start;
-    for (let i = 0; i < lines; i++) y += lineHeight;
-    return y - start;
-  }
-
-  /**
-   * Draws text at a position without moving the cursor; returns its height. Text measured to fit
-   * on one line (and, centred, to be one word) is drawn without pdfkit's line wrapper, where that
-   * draws the same (_lines.ts); so are the lines of a longer text its measurement kept, left or
-   * right aligned: wrapping a paragraph measures each of its words (each CJK character is one),
-   * drawing its lines measures each line once.
-   */
+  /** Draws text at a position without moving the cursor; returns its height. */
   put(text: string, x: number, y: number, width: number, s: TextStyle = {}): number {
-    const { height, wrapping } = this.layout(text, width, s);
-    this.doc.fillColor(s.color ?? COLORS.text);
-    const align = s.align ?? 'left';
-    const printable = this.printable(text);
-    const oneLine = wrapping?.lines === 1 && (align !== 'center' || wrapping.oneWord);
-    const lines = wrapping?.lines !== 1 ? wrapping?.text : undefined;
-    const drawn =
-      linesDrawnDirectly() &&
-      ((oneLine && drawLine(this.doc, printable, x, y, width, align)) || (lines !== undefined && align !== 'center' && drawLines(this.doc, lines, x, y, width, align)));
-    if (!drawn) {
-      this.doc.text(printable, x, y, { width, align });
-    }
-    return height;
+    const lines = this.lines(text, width, s);
+    this.text.draw(lines, x, y, width, s, s.color ?? COLORS.text);
+    return lines.length * this.text.typeface(s).lineHeight(s.size ?? 9);
   }
 
   /** A paragraph across the text block (or from `indent`), moved to the next page if it does not fit. */
@@ -585,10 +448,6 @@ export class ReportWriter {
     for (let i = start; i < start + count; i++) {
       doc.switchToPage(i);
       const page = doc.page;
-      const saved = { ...page.margins };
-      // Text below the bottom margin would make pdfkit open a new page: lift the margins while
-      // writing in them.
-      page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
       const n = i - start + 1;
       if (n > 1) {
         this.put(this.meta.runningHead, this.left, 26, this.width, { size: 7.5, color: COLORS.muted });
@@ -602,7 +461,6 @@ export class ReportWriter {
         color: COLORS.muted,
         align: 'right',
       });
-      page.margins = saved;
     }
     doc.end();
     await this.ended;
