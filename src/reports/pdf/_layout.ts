@@ -14,6 +14,7 @@
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
 import { parsedFont, useReportFonts } from './_fonts.js';
+import { RecentMap } from './_recent-map.js';
 import { writeStreams } from './_streams.js';
 import { DocumentText, typefacesOf, type TextStyle } from './_text.js';
 import { xmpSafe } from './_format.js';
@@ -88,6 +89,16 @@ export interface TableSpec {
   linesFromColumn?: number;
 }
 
+/**
+ * How texts wrap, kept by the thread for every report it renders: a run's reports wrap the same
+ * labels, headings and notes at the same widths, and wrapping depends on the thread's fonts
+ * alone. By style and width, then by text, the most recently used up to WRAPS_KEPT of each.
+ */
+const wrapsByStyle = new Map<string, RecentMap<string, readonly string[]>>();
+const WRAPS_KEPT = 4096;
+/** Styles and widths kept at most: a layout of computed widths cannot grow the cache without end. */
+const STYLES_KEPT = 512;
+
 const PAD_X = 4;
 const PAD_Y = 3.5;
 
@@ -114,8 +125,6 @@ export class ReportWriter {
   private pending: { height: number; draw: () => void }[] = [];
   /** The document's text: measured, wrapped and drawn by _text.ts. */
   private readonly text: DocumentText;
-  /** How each text measured so far wraps, by style, width and text: half the texts are drawn after a block measured them. */
-  private readonly wrapped = new Map<string, readonly string[]>();
 
   constructor(meta: ReportMeta) {
     this.meta = meta;
@@ -211,12 +220,18 @@ export class ReportWriter {
 
   /** The lines `text` wraps into at `width` in style `s`, as printable text (see Typeface.printable). */
   private lines(text: string, width: number, s: TextStyle): readonly string[] {
-    const key = `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width} ${text}`;
-    let lines = this.wrapped.get(key);
+    const style = `${s.bold ? 'b' : 'r'} ${s.size ?? 9} ${width}`;
+    let wraps = wrapsByStyle.get(style);
+    if (wraps === undefined) {
+      if (wrapsByStyle.size >= STYLES_KEPT) wrapsByStyle.clear();
+      wraps = new RecentMap(WRAPS_KEPT);
+      wrapsByStyle.set(style, wraps);
+    }
+    let lines = wraps.get(text);
     if (lines === undefined) {
       const face = this.text.typeface(s);
       lines = face.wrap(face.printable(text), width, s.size ?? 9);
-      this.wrapped.set(key, lines);
+      wraps.set(text, lines);
     }
     return lines;
   }
