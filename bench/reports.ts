@@ -14,7 +14,9 @@ import { merchantTasks, renderReports } from '../src/reports/index.js';
  * summary.json does not say which inputs carry each merchant's records, so here every merchant's
  * report lists every input (a run with 1 002 inputs renders 1 002-row manifests, not its own).
  *
- * `node dist/bench/reports.js bench-out/audit 2` prints `{ reports, threads, seconds, cpuSeconds }`.
+ * `node dist/bench/reports.js bench-out/audit 2` prints `{ reports, threads, seconds, cpuSeconds }`;
+ * `node dist/bench/reports.js bench-out/audit 2 256` renders the first 256 merchants' reports and
+ * the compliance report of those merchants' findings (where the render pool pays off: POOL_FROM).
  * `node dist/bench/reports.js DIR compliance` renders the compliance report alone, in this thread
  * (its peak memory is the process's: run it under `/usr/bin/time -v`).
  * `node dist/bench/reports.js DIR again` measures what a merchant report costs once everything a
@@ -24,16 +26,20 @@ import { merchantTasks, renderReports } from '../src/reports/index.js';
  * run's reports cost each, warm). Prints `{ sameReportMs, otherReportsMs }`, per report.
  */
 
-const [dir, threadsArg] = process.argv.slice(2);
+const [dir, threadsArg, merchantsArg] = process.argv.slice(2);
 const complianceOnly = threadsArg === 'compliance';
 const again = threadsArg === 'again';
 const threads = complianceOnly || again ? 1 : Number(threadsArg ?? '1');
-if (!dir || !Number.isSafeInteger(threads) || threads < 1) {
-  process.stderr.write('usage: node dist/bench/reports.js AUDIT_OUT_DIR [THREADS | compliance | again]\n');
+const merchants = merchantsArg === undefined ? undefined : Number(merchantsArg);
+if (!dir || !Number.isSafeInteger(threads) || threads < 1 || (merchants !== undefined && !(Number.isSafeInteger(merchants) && merchants > 0))) {
+  process.stderr.write('usage: node dist/bench/reports.js AUDIT_OUT_DIR [THREADS [MERCHANTS] | compliance | again]\n');
   process.exit(2);
 }
-const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-const findings = JSON.parse(readFileSync(path.join(dir, 'findings.json'), 'utf8')) as Finding[];
+const run = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+const byMerchant = run.controlTotals.byMerchant.slice(0, merchants);
+const summary: RunSummary = { ...run, controlTotals: { ...run.controlTotals, byMerchant } };
+const kept = new Set(byMerchant.map((m) => m.merchantId));
+const findings = (JSON.parse(readFileSync(path.join(dir, 'findings.json'), 'utf8')) as Finding[]).filter((f) => kept.has(f.merchantId));
 const result: AuditResult = { summary, findings, rejects: [], merchants: [], unreadable: [] };
 
 if (again) {

@@ -33,11 +33,23 @@ export interface RenderOptions {
 
 /**
  * Below this many merchant reports, they are rendered in this thread. Each worker starts cold: it
- * loads pdfkit, parses the fonts and shapes every common word again, about 0.7 s of CPU that
- * this thread pays once; a warm report takes ~15 ms. Measured on 2 cores, two workers break even
- * at about 32 reports and gain from about 64.
+ * loads pdfkit and parses the fonts (about 0.35 s), and its first hundred reports cost about twice
+ * a warm one (3.5 ms) while V8 optimizes the code; this thread pays that once. Measured on 2 cores
+ * (`node dist/bench/reports.js bench-out/audit THREADS N`, seconds, three runs each, this thread
+ * against two workers):
+ *
+ *   reports                 129          257          513          1 001
+ *   plain node          0.55-0.76    0.94-1.12    1.55-2.31    2.84-4.30    this thread
+ *                       0.95-1.03    1.41-1.49    1.88-2.59    3.19-4.29    two workers
+ *   large audit's flags 0.72-0.85    1.11-1.33    2.08-2.42    3.76-4.72    this thread
+ *                       0.79-0.91    1.16-1.29    1.57-2.28    2.65-3.38    two workers
+ *
+ * A run of plain node renders in one thread faster: V8 compiles and collects for it in the
+ * background, on the other core, where two workers compete with those background threads. An
+ * audit of 1 GiB or more runs with V8's background threads turned off (src/cli/relaunch.ts), and
+ * there two workers gain from about 250 reports. 256 serves both within a few tenths of a second.
  */
-export const POOL_FROM = 64;
+export const POOL_FROM = 256;
 
 /**
  * The PDF reports of a run: one per merchant with activity, in the order of the control totals,
