@@ -113,6 +113,26 @@ describe('a report rendered after others in the same thread', () => {
     expect((await render(QINGFENG.id, `${LATIN_DOT}书店`)).equals(first)).toBe(true);
   });
 
+  it('gives the same bytes when two documents are drawn in turns as when each is drawn alone', async () => {
+    // The documents of a thread share the marks of which characters each has in its font subset.
+    const textsA = ['收单机构 Acquirers', PARAGRAPH, '𠮷野家 1,234.56', '合计 Total'];
+    const textsB = ['合计 Total', '银行入账 Bank credits', '𠮷野家 9,876.54', PARAGRAPH];
+    const alone = async (texts: string[]) => {
+      const w = testWriter();
+      for (const t of texts) w.paragraph(t);
+      return w.finish();
+    };
+    const [a, b] = [testWriter(), testWriter()];
+    textsA.forEach((t, i) => {
+      a.paragraph(t);
+      b.paragraph(textsB[i]!);
+    });
+    const [turnA, turnB] = await Promise.all([a.finish(), b.finish()]);
+    expect(turnA.equals(await alone(textsA))).toBe(true);
+    expect(turnB.equals(await alone(textsB))).toBe(true);
+    expect((await readPdf(turnB)).flat[0]).toContain(squash(textsB.join('')).replace('𠮷', '[U+20BB7]'));
+  });
+
   it('reads a glyph two characters share back as the first it drew', async () => {
     for (const [firstDot, secondDot] of [
       [LATIN_DOT, KATAKANA_DOT],

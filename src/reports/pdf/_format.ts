@@ -164,11 +164,15 @@ export function periodText(summary: Pick<RunSummary, 'period' | 'timezone'>): st
   return `${from} 至 ${to}（${summary.timezone}，${utcOffset(summary.timezone, from)}）`;
 }
 
-/** The generation time as written in summary.json, made readable, offset kept: "2026-12-01 23:59:59 +08:00". */
-export function generatedText(iso: string): string {
+/**
+ * The generation time as written in summary.json, made readable, offset kept: "2026-12-01
+ * 23:59:59 +08:00". Remembered per thread: every report of a run prints the run's, and luxon's
+ * parsing and formatting took about a fiftieth of a merchant report.
+ */
+export const generatedText = remember(64, (iso: string): string => {
   const dt = DateTime.fromISO(iso, { setZone: true, ...LUXON });
   return dt.isValid ? dt.toFormat('yyyy-MM-dd HH:mm:ss ZZ') : iso;
-}
+});
 
 /**
  * A transaction time in the run's zone: "2026-11-20 10:11:12". The offset is printed only when the

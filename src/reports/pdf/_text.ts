@@ -45,6 +45,9 @@ export class Typeface {
   private readonly astral = new Map<number, number>();
   /** Advance width of each glyph looked up, in thousandths of the size. */
   private readonly advances = new Map<number, number>();
+  /** For DocumentFace: which document last registered each BMP code point, and as which subset glyph. */
+  readonly markedIn = new Uint32Array(0x10000);
+  readonly ownGlyph = new Uint16Array(0x10000);
 
   constructor(private readonly font: FontkitFont) {
     this.scale = 1000 / font.unitsPerEm;
@@ -214,9 +217,25 @@ function fillColor(hex: string): string {
   return op;
 }
 
-/** One document's use of a typeface: the glyphs it drew, by code point, as 4-digit hex of its subset. */
+/** 4-digit hex of each number below 65 536, made as needed: a subset glyph's code in the page content. */
+const HEX: string[] = [];
+const hex4 = (n: number): string => (HEX[n] ??= n.toString(16).padStart(4, '0'));
+
+/** The number of the last document of this thread, for DocumentFace's marks, counted modulo 2^32 - 1. */
+let documentSerial = 0;
+
+/**
+ * One document's use of a typeface: the glyphs it drew, each registered in its subset the first
+ * time. Which code points of the Basic Multilingual Plane a document has registered is marked in
+ * two arrays its thread's documents share (the document's serial number, and the glyph's number in
+ * the subset), instead of a map per document: a report draws thousands of characters, and the map
+ * was a twentieth of its time. A document that finds another's mark registers the code point
+ * again, which gives the same subset glyph (the subset numbers each glyph once).
+ */
 class DocumentFace {
-  private readonly hexOf = new Map<number, string>();
+  /** Never 0, the arrays' mark for no document. */
+  private readonly serial = (documentSerial = (documentSerial + 1) % 0xffffffff) + 1;
+  private readonly astral = new Map<number, string>();
 
   constructor(
     readonly face: Typeface,
@@ -225,29 +244,42 @@ class DocumentFace {
 
   /** `text` as the hex string of its glyphs in this document's subset, registering new ones. */
   encode(text: string): string {
+    const { markedIn, ownGlyph } = this.face;
     let hex = '';
     for (let i = 0; i < text.length; i++) {
-      let cp = text.charCodeAt(i);
+      const cp = text.charCodeAt(i);
       if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length) {
-        cp = text.codePointAt(i)!;
+        const astral = text.codePointAt(i)!;
         i++;
-      }
-      let h = this.hexOf.get(cp);
-      if (h === undefined) {
-        const id = this.face.glyph(cp);
-        const { subset, widths, unicode } = this.embedded;
-        const own = subset.includeGlyph(id);
-        // A glyph two code points share (U+0020 and U+00A0) keeps the first it was drawn for.
-        if (unicode[own] === undefined) {
-          widths[own] = this.face.advance(id);
-          unicode[own] = [cp];
+        let h = this.astral.get(astral);
+        if (h === undefined) {
+          h = hex4(this.register(astral));
+          this.astral.set(astral, h);
         }
-        h = own.toString(16).padStart(4, '0');
-        this.hexOf.set(cp, h);
+        hex += h;
+      } else if (markedIn[cp] === this.serial) {
+        hex += hex4(ownGlyph[cp]!);
+      } else {
+        const own = this.register(cp);
+        markedIn[cp] = this.serial;
+        ownGlyph[cp] = own;
+        hex += hex4(own);
       }
-      hex += h;
     }
     return hex;
+  }
+
+  /** Code point `cp`'s glyph in this document's subset, added to it if new. */
+  private register(cp: number): number {
+    const id = this.face.glyph(cp);
+    const { subset, widths, unicode } = this.embedded;
+    const own = subset.includeGlyph(id);
+    // A glyph two code points share (U+0020 and U+00A0) keeps the first it was drawn for.
+    if (unicode[own] === undefined) {
+      widths[own] = this.face.advance(id);
+      unicode[own] = [cp];
+    }
+    return own;
   }
 }
 
