@@ -5,5 +5,5 @@ import { tsImport } from 'tsx/esm/api';
 
 const worker = await tsImport('./render-worker.ts', import.meta.url);
 
-export const merchantReport = worker.merchantReport;
+export const merchantReports = worker.merchantReports;
 export const complianceReport = worker.complianceReport;

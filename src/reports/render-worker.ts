@@ -3,33 +3,43 @@ import { renderComplianceReport, renderError, renderMerchantReport, type Complia
 
 /**
  * The piscina worker that renders merchant reports when a run has many (renderReports). It
- * answers `{ ok, value } | { ok: false, error }`: an Error subclass does not survive the trip
- * between threads on Node 20 (its code and context are lost), a plain object does. The PDF's
- * bytes are transferred back, not copied.
+ * answers each report with `{ ok, value } | { ok: false, error }`: an Error subclass does not
+ * survive the trip between threads on Node 20 (its code and context are lost), a plain object
+ * does. The PDFs' bytes are transferred back, not copied.
  */
-export async function merchantReport(task: MerchantReportTask) {
-  return answer(() => renderMerchantReport(task));
+
+/**
+ * Several merchants' reports, one after another, each answered on its own: a failing report
+ * fails alone. A task of several reports costs the pool's messaging once for them all (see
+ * BATCH in index.ts).
+ */
+export async function merchantReports(tasks: readonly MerchantReportTask[]) {
+  const outcomes: RenderOutcome[] = [];
+  for (const task of tasks) outcomes.push(await outcomeOf(() => renderMerchantReport(task)));
+  return moved(outcomes);
 }
 
 /** The compliance report, rendered in the pool like the merchant reports (see renderWithPool). */
 export async function complianceReport(task: ComplianceReportTask) {
-  return answer(() => renderComplianceReport(task));
+  return moved([await outcomeOf(() => renderComplianceReport(task))]);
 }
 
-/** A rendered PDF as the pool answers it: its bytes moved back, or the error as plain data. */
-async function answer(render: () => Promise<Buffer>) {
-  let outcome: RenderOutcome;
+async function outcomeOf(render: () => Promise<Buffer>): Promise<RenderOutcome> {
   try {
-    outcome = { ok: true, value: ownBuffer(await render()) };
+    return { ok: true, value: ownBuffer(await render()) };
   } catch (err) {
-    outcome = { ok: false, error: renderError(err) };
+    return { ok: false, error: renderError(err) };
   }
+}
+
+/** Outcomes as the pool answers them: the rendered PDFs' bytes moved back. */
+function moved(outcomes: RenderOutcome[]) {
   return move({
     get [transferableSymbol]() {
-      return outcome.ok ? [outcome.value.buffer] : [];
+      return outcomes.flatMap((o) => (o.ok ? [o.value.buffer] : []));
     },
     get [valueSymbol]() {
-      return outcome;
+      return outcomes;
     },
   });
 }

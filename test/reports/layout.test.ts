@@ -137,7 +137,7 @@ describe('a report rendered after others in the same thread', () => {
     for (const [firstDot, secondDot] of [
       [LATIN_DOT, KATAKANA_DOT],
       [KATAKANA_DOT, LATIN_DOT],
-    ]) {
+    ] as const) {
       const w = testWriter();
       w.paragraph(firstDot);
       w.paragraph(secondDot);

@@ -5,11 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { valueSymbol } from 'piscina';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
 import { AuditError } from '../../src/model/errors.js';
 import { runAudit, type AuditResult } from '../../src/pipeline/audit.js';
-import { renderReports } from '../../src/reports/index.js';
+import { BATCH, merchantTasks, renderReports } from '../../src/reports/index.js';
+import type { RenderOutcome } from '../../src/reports/_render.js';
+import { merchantReports } from '../../src/reports/render-worker.js';
 import { merchantReportPdf } from '../../src/reports/pdf/merchant.js';
 import { buildFixture, merchantArgs, QINGFENG } from './_fixture.js';
 import { readPdf, squash } from './_pdf.js';
@@ -35,6 +38,30 @@ describe('renderReports in a worker pool', () => {
     pooled.forEach((r, i) => expect(r.bytes.equals(inThread[i]!.bytes), r.name).toBe(true));
     // The progress bar counts every report, the compliance report included, either way.
     expect([renderedHere, renderedInPool]).toEqual([inThread.length, inThread.length]);
+  });
+
+  it('renders more merchants than a task takes, in several tasks, each report in its place', async () => {
+    // The month's merchants three times over, under other ids: more than two tasks' worth.
+    const byMerchant = [0, 1, 2].flatMap((copy) =>
+      result.summary.controlTotals.byMerchant.map((m) => ({ ...m, merchantId: `${m.merchantId}${copy}` })),
+    );
+    expect(byMerchant.length).toBeGreaterThan(2 * BATCH);
+    const many: AuditResult = { ...result, summary: { ...result.summary, controlTotals: { ...result.summary.controlTotals, byMerchant } } };
+    const inThread = await renderReports(many, { threads: 1 });
+    const pooled = await renderReports(many, { threads: 2, poolFrom: 2 });
+    expect(pooled.map((r) => r.name)).toEqual(inThread.map((r) => r.name));
+    pooled.forEach((r, i) => expect(r.bytes.equals(inThread[i]!.bytes), r.name).toBe(true));
+  });
+
+  it('answers each report of a task on its own: one that fails does not take the others with it', async () => {
+    const [first, second, third] = merchantTasks(result);
+    const stranger = result.findings.find((f) => f.merchantId !== second!.merchant.merchantId)!;
+    const broken = { ...second!, findings: [stranger] };
+    // What the worker answers, as the pool unwraps it from the bytes it moves back.
+    const answer = (await merchantReports([first!, broken, third!])) as unknown as Record<typeof valueSymbol, RenderOutcome[]>;
+    const outcomes = answer[valueSymbol];
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(outcomes[1]!.ok ? undefined : outcomes[1]!.error).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining(`finding ${stranger.id}`) });
   });
 
   it('throws the error rendering in this thread throws', async () => {
