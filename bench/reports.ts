@@ -21,9 +21,9 @@ import { merchantTasks, renderReports } from '../src/reports/index.js';
  * (its peak memory is the process's: run it under `/usr/bin/time -v`).
  * `node dist/bench/reports.js DIR again` measures what a merchant report costs once everything a
  * thread caches is warm, in this thread: 300 merchants' reports to warm up, then the first
- * merchant's report 300 times (every word laid out before: pdfkit's own cost of drawing and
- * writing a report, the floor of this way of rendering) and 300 other merchants' reports (what a
- * run's reports cost each, warm). Prints `{ sameReportMs, otherReportsMs }`, per report.
+ * merchant's report 300 times (every text wrapped before: the cost of drawing and writing a
+ * report once the thread keeps all it can) and 300 other merchants' reports (what a run's
+ * reports cost each, warm). Prints `{ sameReportMs, otherReportsMs }`, per report.
  */
 
 const [dir, threadsArg, merchantsArg] = process.argv.slice(2);
