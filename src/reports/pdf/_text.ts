@@ -5,8 +5,8 @@
  * Why not pdfkit's text(). It shapes every word with fontkit (OpenType substitution and
  * positioning lookups), wraps every text again with its line wrapper, and writes each line glyph
  * by glyph with its positioning; a thousand merchant reports spent about half of their time
- * there, and more on the caches built to avoid doing it again (sessions of profiling: see
- * BENCHMARKS.md). The reports print Chinese, Latin letters, digits and punctuation in Noto Sans SC,
+ * there, and more on the caches built to avoid doing it again (BENCHMARKS.md, the fifteenth and
+ * sixteenth rounds). The reports print Chinese, Latin letters, digits and punctuation in Noto Sans SC,
  * which need no shaping: each character is drawn as the glyph the font's cmap gives it, at its
  * advance width, with no kerning and no ligatures, which is how the text also measures. A text is
  * wrapped at the break opportunities of Unicode line breaking (UAX #14, the `linebreak` package
