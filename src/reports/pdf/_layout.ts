@@ -15,7 +15,7 @@ import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
 import { parsedFont, useReportFonts } from './_fonts.js';
 import { RecentMap } from './_recent-map.js';
-import { writeStreams } from './_streams.js';
+import { gatherOutput, writeStreams } from './_streams.js';
 import { DocumentText, typefacesOf, type TextStyle } from './_text.js';
 import { xmpSafe } from './_format.js';
 
@@ -118,7 +118,7 @@ export class ReportWriter {
   readonly top = MARGIN.top;
   readonly bottom: number;
   y: number;
-  private readonly chunks: Buffer[] = [];
+  private readonly chunks: Uint8Array[] = [];
   private readonly ended: Promise<void>;
   private currentSection: PDFKit.PDFOutline | undefined;
   /** Headings waiting for the block they introduce (see ensure). */
@@ -169,7 +169,10 @@ export class ReportWriter {
             <xmp:ModifyDate>${xmpDate}</xmp:ModifyDate>
             <xmp:MetadataDate>${xmpDate}</xmp:MetadataDate>
         </rdf:Description>`);
-    this.doc.on('data', (chunk: Buffer) => this.chunks.push(chunk));
+    // The document's bytes as pdfkit writes them; through its stream where they cannot be taken directly.
+    if (!gatherOutput(this.doc, (bytes) => this.chunks.push(bytes))) this.doc.on('data', (chunk: Buffer) => this.chunks.push(chunk));
+    // Flowing, so that the stream ends (and 'end' is emitted) once pdfkit ends it.
+    this.doc.resume();
     this.ended = new Promise((resolve, reject) => {
       this.doc.on('end', resolve);
       this.doc.on('error', reject);

@@ -149,3 +149,34 @@ export function writeStreams(doc: PDFKit.PDFDocument): void {
     return reference;
   };
 }
+
+/** pdfkit's PDFDocument as it writes its bytes (js/pdfkit.js): the members used by gatherOutput. */
+interface DocumentOutput {
+  _write(data: string | Uint8Array): void;
+  _offset: number;
+}
+
+/**
+ * Has `doc` hand its bytes to `take` as it writes them, instead of through its stream. pdfkit
+ * writes a document as a Readable stream: each piece of each object (a dictionary, `stream`, the
+ * data, `endstream`, `endobj`) is converted to bytes by a loop over its characters and pushed
+ * through the stream machinery on its own, hundreds a report. Handed over directly, the strings
+ * are converted by Buffer's latin1 encoding, which keeps the low byte of each UTF-16 unit as
+ * pdfkit's conversion does, so the bytes are the same; pdfkit's count of bytes written, which its
+ * cross-reference table is made from, is kept as it keeps it. The stream still ends as before.
+ * Returns false, leaving the document as it is, for a pdfkit that does not write this way.
+ */
+export function gatherOutput(doc: PDFKit.PDFDocument, take: (bytes: Uint8Array) => void): boolean {
+  const d = doc as unknown as Partial<DocumentOutput>;
+  if (typeof d._write !== 'function' || typeof d._offset !== 'number') return false;
+  const output = d as DocumentOutput;
+  // What pdfkit wrote before (the header, from its constructor) waits in the stream, not yet read.
+  const written = (doc as unknown as { read(): Uint8Array | null }).read();
+  if (written) take(written);
+  output._write = (data) => {
+    const bytes = data instanceof Uint8Array ? data : Buffer.from(`${data}\n`, 'latin1');
+    take(bytes);
+    output._offset += bytes.length;
+  };
+  return true;
+}
