@@ -79,6 +79,9 @@ describe('text wrapped by the reports', () => {
 
   it('prints a character the font lacks as its code point, a control character as a space', () => {
     expect(regular.printable('付款方「𠮷野家😀」\t备注')).toBe('付款方「[U+20BB7]野家[U+1F600]」 备注');
+    // Half of a surrogate pair, as a cut string leaves it, and the character after it.
+    expect(regular.printable('x\ud83dy')).toBe('x[U+D83D]y');
+    expect(regular.width('x\ud83dy', 9)).toBe(regular.width('x', 9) + regular.width('\ud83d', 9) + regular.width('y', 9));
   });
 
   it('measures a text as its lines times the line height, and draws it in that height', () => {

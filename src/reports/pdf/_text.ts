@@ -99,7 +99,8 @@ export class Typeface {
     let sum = 0;
     for (let i = 0; i < text.length; i++) {
       let cp = text.charCodeAt(i);
-      if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length) {
+      // A surrogate pair is one character; a lone surrogate stays one unit (printable() removes those).
+      if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length && text.codePointAt(i)! > 0xffff) {
         cp = text.codePointAt(i)!;
         i++;
       }
@@ -248,7 +249,7 @@ class DocumentFace {
     let hex = '';
     for (let i = 0; i < text.length; i++) {
       const cp = text.charCodeAt(i);
-      if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length) {
+      if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length && text.codePointAt(i)! > 0xffff) {
         const astral = text.codePointAt(i)!;
         i++;
         let h = this.astral.get(astral);
