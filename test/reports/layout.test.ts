@@ -6,9 +6,8 @@
  * first drew it for.
  */
 import { describe, expect, it } from 'vitest';
-import { parsedFont } from '../../src/reports/pdf/_fonts.js';
 import { ReportWriter } from '../../src/reports/pdf/_layout.js';
-import { typefacesOf } from '../../src/reports/pdf/_text.js';
+import { reportTypefaces } from '../../src/reports/pdf/_text.js';
 import { merchantReportPdf } from '../../src/reports/pdf/merchant.js';
 import { buildFixture, LONG, merchantArgs, QINGFENG, WEIDAO } from './_fixture.js';
 import { readPdf, squash } from './_pdf.js';
@@ -34,7 +33,7 @@ const testWriter = () =>
 const LATIN_DOT = '约翰·史密斯';
 const KATAKANA_DOT = '约翰・史密斯';
 
-const { regular, bold } = typefacesOf(parsedFont);
+const { regular, bold } = reportTypefaces();
 
 const PARAGRAPH =
   '2026-10-16 10:11 的销售 190.61 元（参考号 261016000117）已于 2026-10-16 10:21 在收银端撤销，但收单机构仍在 2026-10-16 清算了该笔交易，' +

@@ -71,7 +71,6 @@ export interface EmbeddedFont {
 /** A report font of this thread: parsed once, and the writer of its subsets. */
 interface ReportFont {
   readonly parsed: FontkitFont;
-  readonly bytes: Buffer;
   /** Writes the documents' subsets (_subset.ts); null where fontkit's encoder is used. */
   readonly subsets: SubsetWriter | null;
 }
@@ -98,7 +97,7 @@ function open(variant: Variant): ReportFont {
   }
   // The probe encodes a subset with fontkit on the shared font: that only caches glyphs there.
   const subsets = SubsetWriter.create(parsed as unknown as TrueTypeFont, bytes, (id) => parsed.getGlyph(id) as unknown as TrueTypeGlyph);
-  return { parsed, bytes, subsets };
+  return { parsed, subsets };
 }
 
 function unexpected(what: string): AuditError {

@@ -13,10 +13,10 @@
  */
 import PDFDocument from 'pdfkit';
 import { AuditError, ErrorCode } from '../../model/errors.js';
-import { parsedFont, useReportFonts } from './_fonts.js';
+import { useReportFonts } from './_fonts.js';
 import { RecentMap } from './_recent-map.js';
 import { gatherOutput, writeStreams } from './_streams.js';
-import { DocumentText, typefacesOf, type TextStyle } from './_text.js';
+import { DocumentText, reportTypefaces, type TextStyle } from './_text.js';
 import { xmpSafe } from './_format.js';
 
 export const COLORS = {
@@ -42,8 +42,6 @@ const MARGIN = { top: 62, bottom: 58, left: 48, right: 48 } as const;
 
 /** Slack for float rounding when deciding whether a block still fits above the bottom margin. */
 const EPS = 0.5;
-
-export type { TextStyle };
 
 export interface ReportMeta {
   reportId: string;
@@ -160,7 +158,7 @@ export class ReportWriter {
     // What pdfkit's constructor does last with autoFirstPage: the document is the same.
     this.doc.addPage();
     // Parsed once per thread for all the reports it renders, embedded as each document's subsets.
-    this.text = new DocumentText(this.doc, typefacesOf(parsedFont), useReportFonts(this.doc));
+    this.text = new DocumentText(this.doc, reportTypefaces(), useReportFonts(this.doc));
     // pdfkit's XMP packet carries the creation date but not the modification date; PDF/A wants
     // every date of the information dictionary mirrored there.
     const xmpDate = `${when.toISOString().split('.')[0]}Z`;

@@ -19,7 +19,7 @@
  * gives the same bytes.
  */
 import LineBreaker from 'linebreak';
-import type { EmbeddedFont, FontkitFont, Variant } from './_fonts.js';
+import { parsedFont, type EmbeddedFont, type FontkitFont, type Variant } from './_fonts.js';
 
 /** Text attributes. Sizes are points. */
 export interface TextStyle {
@@ -74,13 +74,10 @@ export class Typeface {
   }
 
   private lookUp(codePoint: number): number {
-    if (!this.font.hasGlyphForCodePoint(codePoint)) return 0;
-    const glyph = this.font.glyphForCodePoint(codePoint);
-    if (!this.advances.has(glyph.id)) this.advances.set(glyph.id, glyph.advanceWidth * this.scale);
-    return glyph.id;
+    return this.font.hasGlyphForCodePoint(codePoint) ? this.font.glyphForCodePoint(codePoint).id : 0;
   }
 
-  /** Glyph `id`'s advance width in thousandths of the size (looked up by glyph() first). */
+  /** Glyph `id`'s advance width in thousandths of the size. */
   advance(id: number): number {
     let advance = this.advances.get(id);
     if (advance === undefined) {
@@ -138,7 +135,6 @@ export class Typeface {
    * the next word would not fit. Lines keep no trailing spaces; an empty line stays one line.
    */
   wrap(text: string, width: number, size: number): string[] {
-    if (!text.includes('\n') && this.width(text, size) <= width + FIT_EPS) return [text.trimEnd()];
     const lines: string[] = [];
     for (const paragraph of text.split('\n')) this.wrapParagraph(paragraph, width, size, lines);
     return lines;
@@ -189,9 +185,9 @@ export class Typeface {
 
 let typefaces: Record<Variant, Typeface> | undefined;
 
-/** The thread's typefaces, over the fonts `parsed` gives (parsed once per thread, _fonts.ts). */
-export function typefacesOf(parsed: (variant: Variant) => FontkitFont): Record<Variant, Typeface> {
-  typefaces ??= { regular: new Typeface(parsed('regular')), bold: new Typeface(parsed('bold')) };
+/** The thread's typefaces, over the report fonts (parsed once per thread, _fonts.ts). */
+export function reportTypefaces(): Record<Variant, Typeface> {
+  typefaces ??= { regular: new Typeface(parsedFont('regular')), bold: new Typeface(parsedFont('bold')) };
   return typefaces;
 }
 
