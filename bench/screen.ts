@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseContract } from '../src/model/contract.js';
 import type { FilePart, BucketFile, BucketTask } from '../src/pipeline/bulk/types.js';
-import type { KeyLines } from '../src/pipeline/bulk/_chunks.js';
+import { KeyLines } from '../src/pipeline/bulk/_chunks.js';
 import { bulkContext } from '../src/pipeline/bulk/_context.js';
 import { Screen } from '../src/pipeline/bulk/screen.js';
 
@@ -53,13 +53,9 @@ for (const [fileNo, name, format] of [
       let lines = byKey.get(key);
       if (!lines) byKey.set(key, (lines = new Map()));
       let kl = lines.get(fileNo);
-      if (!kl) lines.set(fileNo, (kl = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 }));
-      kl.lines.push(line);
-      kl.chunkOf.push(fileNo);
-      kl.starts.push(at);
-      kl.ends.push(end);
-      // As stage 2 counts a line's bytes: with its terminator.
-      kl.bytes += end - at + 1;
+      if (!kl) lines.set(fileNo, (kl = new KeyLines()));
+      // Counted as stage 2 counts a line's bytes: with its terminator.
+      kl.push(line, fileNo, at, end);
       lineCount++;
     }
     at = next;
@@ -72,7 +68,7 @@ if (process.env.SCATTERED !== '1') {
       const own = Buffer.allocUnsafe(kl.bytes);
       const chunkNo = chunks.push(own) - 1;
       let at = 0;
-      for (let i = 0; i < kl.lines.length; i++) {
+      for (let i = 0; i < kl.count; i++) {
         const length = kl.ends[i]! - kl.starts[i]!;
         chunks[kl.chunkOf[i]!]!.copy(own, at, kl.starts[i]!, kl.ends[i]!);
         kl.chunkOf[i] = chunkNo;

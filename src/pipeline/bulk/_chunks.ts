@@ -139,15 +139,47 @@ function u32At(chunk: Buffer, p: number): number {
 }
 
 /**
- * One merchant key's lines of one bulk file, before they are parsed: line i is
- * `chunks[chunkOf[i]]` from `starts[i]` to `ends[i]`. Parallel arrays of small integers, not an
- * object per line: a bucket holds hundreds of thousands of lines.
+ * One merchant key's lines of one bulk file, before they are parsed: line i of `count` is
+ * `chunks[chunkOf[i]]` from `starts[i]` to `ends[i]`, numbered `lines[i]` in its file. Typed arrays,
+ * not an object per line nor arrays of numbers: a bucket's hundreds of thousands of lines live
+ * until its task ends, and the young-generation collector copied arrays of numbers every time it
+ * ran, where a typed array's elements are memory it does not go through.
  */
-export interface KeyLines {
-  /** Original line numbers. */
-  lines: number[];
-  chunkOf: number[];
-  starts: number[];
-  ends: number[];
-  bytes: number;
+export class KeyLines {
+  count = 0;
+  /** The lines' bytes, each terminator counted as one byte. */
+  bytes = 0;
+  lines: Int32Array;
+  chunkOf: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+
+  constructor(capacity = 64) {
+    this.lines = new Int32Array(capacity);
+    this.chunkOf = new Int32Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+  }
+
+  push(line: number, chunk: number, start: number, end: number): void {
+    if (this.count === this.lines.length) this.grow();
+    const i = this.count++;
+    this.lines[i] = line;
+    this.chunkOf[i] = chunk;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.bytes += end - start + 1;
+  }
+
+  private grow(): void {
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(Math.max(64, 2 * a.length));
+      b.set(a);
+      return b;
+    };
+    this.lines = grown(this.lines);
+    this.chunkOf = grown(this.chunkOf);
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
+  }
 }

@@ -12,7 +12,7 @@ import { CarriedDaysReader } from '../../state/store.js';
 import { carriedDays, freshCarriedPos, joinCarriedDays } from '../carried.js';
 import { buildMerchantData, inputFilesOf } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
-import { ChunkReader, UNKNOWN_MERCHANT, forEachLine, type KeyLines } from './_chunks.js';
+import { ChunkReader, KeyLines, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
 import { RecordSpill } from './_spill-records.js';
@@ -55,7 +55,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
         }
         let kl = files.get(fileNo);
         if (!kl) {
-          kl = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 };
+          kl = new KeyLines();
           files.set(fileNo, kl);
         }
         return kl;
@@ -85,11 +85,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
             ofMerchant[merchant] = kl;
           }
           if (!kl) return;
-          kl.lines.push(base + lineIndex + 1);
-          kl.chunkOf.push(chunkNo);
-          kl.starts.push(start);
-          kl.ends.push(end);
-          kl.bytes += end - start + 1;
+          kl.push(base + lineIndex + 1, chunkNo, start, end);
         });
       }
     });
@@ -157,7 +153,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
         // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unread.
         if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
         const { part, records } = parseLines(file, kl, chunks, ctx);
-        result.rows += kl.lines.length;
+        result.rows += kl.count;
         parsed.push({ slot: file.slot, records });
         if (task.mode === 'audit') partsBySlot.set(file.slot, addPart(partsBySlot.get(file.slot), part));
       }
@@ -215,7 +211,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
 
 /** A bulk file none of whose lines reached a bucket, parsed alone (its header and footers) for its info and checks. */
 export function parseFileAlone(file: BucketFile, ctx: BulkContext): FilePart {
-  return parseLines(file, { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 }, [], ctx).part;
+  return parseLines(file, new KeyLines(0), [], ctx).part;
 }
 
 /**
@@ -228,12 +224,12 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
   if (!parser) throw new Error(`${file.file}: no parser "${file.format}"`);
   const footerBytes = file.footers.reduce((s, f) => s + f.bytes.length + 1, 0);
   const bytes = Buffer.allocUnsafe(file.head.length + kl.bytes + footerBytes);
-  const numbers = new Uint32Array(file.headLines + kl.lines.length + file.footers.length);
+  const numbers = new Uint32Array(file.headLines + kl.count + file.footers.length);
   bytes.set(file.head, 0);
   let at = file.head.length;
   let n = 0;
   for (; n < file.headLines; n++) numbers[n] = n + 1;
-  for (let i = 0; i < kl.lines.length; i++) {
+  for (let i = 0; i < kl.count; i++) {
     at += chunks[kl.chunkOf[i]!]!.copy(bytes, at, kl.starts[i], kl.ends[i]);
     bytes[at++] = LF;
     numbers[n++] = kl.lines[i]!;
@@ -300,16 +296,16 @@ function parseLines(file: BucketFile, kl: KeyLines, chunks: readonly Buffer[], c
   }
   const shared = file.headLines + file.footers.length;
   const blank = info.nonDataUnits - shared;
-  if (info.units !== numbers.length || count + rejects.length + blank !== kl.lines.length) {
+  if (info.units !== numbers.length || count + rejects.length + blank !== kl.count) {
     throw new Error(
       `${file.file}: row accounting does not balance in a partition: ${count} rows + ${rejects.length} rejects + ${blank} blank ` +
-        `lines for ${kl.lines.length} lines given (parser ${file.format}, ${info.units} units)`,
+        `lines for ${kl.count} lines given (parser ${file.format}, ${info.units} units)`,
     );
   }
   const { min, max } = span.range();
   const part: FilePart = {
     slot: file.slot,
-    lines: kl.lines.length,
+    lines: kl.count,
     records: count,
     blank,
     rejects,

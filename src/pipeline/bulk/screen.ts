@@ -16,7 +16,7 @@ import { bankTotalsOf } from '../totals.js';
 import type { MerchantData, OpenItem } from '../../rules/types.js';
 import { carryOfMatches, type MerchantCarry } from '../../state/carry.js';
 import type { BulkContext } from './_context.js';
-import type { KeyLines } from './_chunks.js';
+import { KeyLines } from './_chunks.js';
 import { KeyTable } from './_key-table.js';
 import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, wordsOf, type ColumnMap } from './_screen-rows.js';
 import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
@@ -450,7 +450,7 @@ class MerchantMonth {
     const { sums, span, dates } = out;
     let settleDate = '';
     let dayNet = 0;
-    for (let i = 0; i < kl.lines.length; i++) {
+    for (let i = 0; i < kl.count; i++) {
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
       if (date === null) return false;
@@ -524,7 +524,7 @@ class MerchantMonth {
     let count = 0;
     let amountMinor = 0;
     const span = new Span();
-    for (let i = 0; i < kl.lines.length; i++) {
+    for (let i = 0; i < kl.count; i++) {
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
       if (date === null) return undefined;
@@ -633,7 +633,7 @@ class MerchantMonth {
   /** The file's part for the merchant's lines: the file's own figures plus its records'. */
   private part(f: ScreenFile, kl: KeyLines, span: Span, totals: Omit<SourceTotals, 'file' | 'role' | 'format' | 'creditMinor' | 'debitMinor'>, add: { count: number; gross: number }): FilePart {
     const { empty } = f;
-    const n = kl.lines.length;
+    const n = kl.count;
     return {
       ...empty,
       lines: n,
@@ -658,18 +658,11 @@ class MerchantMonth {
   recordsOf(dates: ReadonlySet<string>, parse: ScreenParser['acquirerRecords']): Map<string, AcquirerTxn[]> | undefined {
     const out = new Map<string, AcquirerTxn[]>();
     for (const { file, lines: kl, dates: settled } of this.settleDates) {
-      const some: KeyLines = { lines: [], chunkOf: [], starts: [], ends: [], bytes: 0 };
-      for (let i = 0; i < kl.lines.length; i++) {
-        if (!dates.has(settled[i]!)) continue;
-        some.lines.push(kl.lines[i]!);
-        some.chunkOf.push(kl.chunkOf[i]!);
-        some.starts.push(kl.starts[i]!);
-        some.ends.push(kl.ends[i]!);
-        some.bytes += kl.ends[i]! - kl.starts[i]! + 1;
-      }
-      if (some.lines.length === 0) continue;
+      const some = new KeyLines();
+      for (let i = 0; i < kl.count; i++) if (dates.has(settled[i]!)) some.push(kl.lines[i]!, kl.chunkOf[i]!, kl.starts[i]!, kl.ends[i]!);
+      if (some.count === 0) continue;
       const records = parse(file.file, some);
-      if (records.length !== some.lines.length) return undefined;
+      if (records.length !== some.count) return undefined;
       for (const r of records) {
         const list = out.get(r.settleDate);
         if (list) list.push(r);
