@@ -246,6 +246,8 @@ export class LocalTimes {
   private readonly dates = new CellValues<string | null>('utf-8', (text) => this.dateOf(text));
   /** By date, each quarter hour of the day: UNKNOWN until asked, then KEPT or MOVED. */
   private readonly quarters = new Map<string, Uint8Array>();
+  private lastDate: string | undefined;
+  private lastQuarters: Uint8Array = new Uint8Array(96);
 
   constructor(private readonly zone: string) {}
 
@@ -262,8 +264,14 @@ export class LocalTimes {
     const minute = two(buf, start + 3);
     const second = two(buf, start + 6);
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-    let quarters = this.quarters.get(date);
-    if (!quarters) this.quarters.set(date, (quarters = new Uint8Array(96)));
+    // The lines of a merchant come day after day: the day's quarters are looked up when it changes.
+    let quarters = this.lastQuarters;
+    if (date !== this.lastDate) {
+      quarters = this.quarters.get(date) ?? new Uint8Array(96);
+      this.quarters.set(date, quarters);
+      this.lastDate = date;
+      this.lastQuarters = quarters;
+    }
     const q = hour * 4 + ((minute / 15) | 0);
     if (quarters[q] === UNKNOWN) {
       const local = `${date}T${String(hour).padStart(2, '0')}:${String(minute - (minute % 15)).padStart(2, '0')}`;

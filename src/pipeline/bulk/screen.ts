@@ -381,6 +381,8 @@ class MerchantMonth {
   /** (batch, trace) keys seen, each in the group of its terminal (terminalGroups). */
   private readonly traces: KeyTable;
   private readonly terminalGroups = new Map<string, number>();
+  private lastTerminal: string | undefined;
+  private lastGroup = 0;
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
   private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
   /**
@@ -582,9 +584,14 @@ class MerchantMonth {
   }
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
-    let group = this.terminalGroups.get(terminal);
-    if (group === undefined) this.terminalGroups.set(terminal, (group = this.terminalGroups.size));
-    return this.traces.addNew(pairKey(batch, trace), 1, group);
+    // Most lines are on the terminal of the line before: its group is looked up when it changes.
+    if (terminal !== this.lastTerminal) {
+      let group = this.terminalGroups.get(terminal);
+      if (group === undefined) this.terminalGroups.set(terminal, (group = this.terminalGroups.size));
+      this.lastTerminal = terminal;
+      this.lastGroup = group;
+    }
+    return this.traces.addNew(pairKey(batch, trace), 1, this.lastGroup);
   }
 
   private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
