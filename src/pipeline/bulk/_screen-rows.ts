@@ -265,10 +265,10 @@ export class LocalTimes {
     const second = two(buf, start + 6);
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
     // The lines of a merchant come day after day: the day's quarters are looked up when it changes.
-    let quarters = this.lastQuarters;
+    let quarters: Uint8Array | undefined = this.lastQuarters;
     if (date !== this.lastDate) {
-      quarters = this.quarters.get(date) ?? new Uint8Array(96);
-      this.quarters.set(date, quarters);
+      quarters = this.quarters.get(date);
+      if (!quarters) this.quarters.set(date, (quarters = new Uint8Array(96)));
       this.lastDate = date;
       this.lastQuarters = quarters;
     }

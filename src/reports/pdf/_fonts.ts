@@ -33,12 +33,12 @@ const FONT_FILES = {
 } as const;
 
 /** The names the fonts are registered by in each document. */
-export const FONT = { regular: 'NotoSansSC-Regular', bold: 'NotoSansSC-Bold' } as const;
+const FONT = { regular: 'NotoSansSC-Regular', bold: 'NotoSansSC-Bold' } as const;
 
 export type Variant = keyof typeof FONT;
 
 /** A fontkit glyph: the members read here. */
-export interface FontkitGlyph {
+interface FontkitGlyph {
   readonly id: number;
   readonly advanceWidth: number;
 }
