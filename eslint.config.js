@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'demo-out/', 'bench-out/', 'samples/bundled/', 'samples/public/', '.tmp/', 'coverage/'] },
+  { ignores: ['dist/', 'assembly/', 'node_modules/', 'demo-out/', 'bench-out/', 'samples/bundled/', 'samples/public/', '.tmp/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },

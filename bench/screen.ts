@@ -5,6 +5,7 @@ import type { FilePart, BucketFile, BucketTask } from '../src/pipeline/bulk/type
 import { KeyLines } from '../src/pipeline/bulk/_chunks.js';
 import { bulkContext } from '../src/pipeline/bulk/_context.js';
 import { Screen } from '../src/pipeline/bulk/screen.js';
+import { LineMemory } from '../src/pipeline/bulk/_simd.js';
 
 /**
  * The bulk path's screen alone (src/pipeline/bulk/screen.ts), in CPU time:
@@ -17,7 +18,8 @@ import { Screen } from '../src/pipeline/bulk/screen.js';
  * each pass. The files are read whole: this is the screen's own cost, without the partitions.
  * Each merchant's lines are copied one after another, as stage 1 lays them out (partition.ts);
  * `SCATTERED=1` screens them where they lie in the files instead, interleaved with every other
- * merchant's.
+ * merchant's. The copies lie in the thread's line memory, where the screen cuts lines with
+ * WebAssembly, as stage 2 reads them; `JS_CUT=1` leaves them in plain buffers, cut in JavaScript.
  */
 
 const dir = process.argv[2];
@@ -63,9 +65,14 @@ for (const [fileNo, name, format] of [
 }
 
 if (process.env.SCATTERED !== '1') {
+  // In the thread's line memory, as stage 2 reads a bucket's chunks (ChunkReader), unless JS_CUT=1.
+  let total = 0;
+  for (const lines of byKey.values()) for (const kl of lines.values()) total += kl.bytes;
+  const memory = process.env.JS_CUT === '1' ? undefined : LineMemory.load()?.reserve(total);
+  let used = 0;
   for (const lines of byKey.values()) {
     for (const kl of lines.values()) {
-      const own = Buffer.allocUnsafe(kl.bytes);
+      const own = memory ? memory.subarray(used, (used += kl.bytes)) : Buffer.allocUnsafe(kl.bytes);
       const chunkNo = chunks.push(own) - 1;
       let at = 0;
       for (let i = 0; i < kl.count; i++) {

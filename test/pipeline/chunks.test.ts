@@ -40,7 +40,7 @@ function spill(name: string, lines: string[], perChunk: number): { sources: Chun
 
 /** Reads every source with one reader, then lists each chunk's lines: after all are read, as a task holds them. */
 function readAll(sources: ChunkSource[]): [number, number, string][][] {
-  const reader = new ChunkReader();
+  const reader = new ChunkReader(sources.reduce((n, s) => n + (s.kind === 'memory' ? s.data.byteLength : s.length), 0));
   try {
     const chunks = sources.map((s) => reader.read(s));
     return chunks.map((chunk) => {

@@ -62,7 +62,7 @@ function partition(name: string, lines: string[], spill: boolean): PartitionResu
 
 /** Each chunk's lines, as stage 2 reads them: [line index, merchant, text]. */
 function chunksOf(result: PartitionResult): { bucket: number; lines: [number, number, string][] }[] {
-  const reader = new ChunkReader();
+  const reader = new ChunkReader(result.chunks.reduce((n, c) => n + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0));
   try {
     return result.chunks.map((ref) => {
       const chunk = reader.read(ref.source);

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { LineMemory } from './_simd.js';
 
 /**
  * The bytes stage 1 hands stage 2: per bucket, runs of lines, each stored as
@@ -73,44 +74,55 @@ export class ChunkBuilder {
 }
 
 /**
- * The memory a thread reads spilled chunks into, reused by each task after the last: a bucket's
- * chunks, about 16 MiB, read into new memory every time, cost the kernel a page fault and a
- * cleared page every 4 KiB (a 5 M-row month reads 1.4 GB back). Kept between tasks up to
- * ARENA_KEPT bytes; a larger one (a bucket of one very large merchant) is let go.
+ * The memory a thread reads spilled chunks into when they are not read into its line memory
+ * (below), reused by each task after the last: a bucket's chunks, about 16 MiB, read into new
+ * memory every time, cost the kernel a page fault and a cleared page every 4 KiB (a 5 M-row month
+ * reads 1.4 GB back). Kept between tasks up to ARENA_KEPT bytes; a larger one (a bucket of one
+ * very large merchant) is let go.
  */
 let arena = Buffer.alloc(0);
-const ARENA_KEPT = 64 * 1024 * 1024;
+export const ARENA_KEPT = 64 * 1024 * 1024;
 
 /**
  * Reads chunks' bytes (from memory or their spill files), keeping each spill file open until
- * `close`. Spilled chunks are read into the thread's arena, so that the chunks a reader returns
- * are valid until the next reader of the thread is made: one task at a time, nothing of a
- * chunk's bytes kept past its task (the parsers and the screen copy what they keep).
+ * `close`. The chunks a reader returns are valid until the next reader of the thread is made: one
+ * task at a time, nothing of a chunk's bytes kept past its task (the parsers and the screen copy
+ * what they keep).
+ *
+ * Where they go: all of them into the thread's line memory (_simd.ts), where the screen cuts
+ * lines with WebAssembly, when the thread has one and they come to at most ARENA_KEPT bytes (the
+ * line memory never shrinks); otherwise spilled chunks into the thread's arena and chunks in
+ * memory left where they are.
  */
 export class ChunkReader {
   private readonly fds = new Map<string, number>();
   private used = 0;
+  private readonly lines: Buffer | undefined;
+
+  /** `bytes`: the bytes of all the chunks this reader is to read. */
+  constructor(bytes: number) {
+    this.lines = bytes <= ARENA_KEPT ? LineMemory.load()?.reserve(bytes) : undefined;
+  }
 
   read(source: ChunkSource): Buffer {
-    if (source.kind === 'memory') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
-    let fd = this.fds.get(source.path);
-    if (fd === undefined) {
-      fd = openSync(source.path, 'r');
-      this.fds.set(source.path, fd);
+    const length = source.kind === 'memory' ? source.data.byteLength : source.length;
+    if (this.lines) {
+      if (this.used + length > this.lines.length) throw new Error(`chunk reader: more than the ${this.lines.length} bytes announced`);
+      const out = this.lines.subarray(this.used, this.used + length);
+      this.used += length;
+      if (source.kind === 'memory') out.set(source.data);
+      else this.readFile(source, out);
+      return out;
     }
-    if (this.used + source.length > arena.length) {
+    if (source.kind === 'memory') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
+    if (this.used + length > arena.length) {
       // The chunks read so far stay in the arena they were read into.
-      arena = Buffer.allocUnsafe(Math.max(2 * arena.length, source.length, 16 * 1024 * 1024));
+      arena = Buffer.allocUnsafe(Math.max(2 * arena.length, length, 16 * 1024 * 1024));
       this.used = 0;
     }
-    const out = arena.subarray(this.used, this.used + source.length);
-    this.used += source.length;
-    let done = 0;
-    while (done < source.length) {
-      const n = readSync(fd, out, done, source.length - done, source.offset + done);
-      if (n === 0) throw new Error(`${source.path}: spill file ends at ${source.offset + done}, expected ${source.length} bytes`);
-      done += n;
-    }
+    const out = arena.subarray(this.used, this.used + length);
+    this.used += length;
+    this.readFile(source, out);
     return out;
   }
 
@@ -118,6 +130,20 @@ export class ChunkReader {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
     if (arena.length > ARENA_KEPT) arena = Buffer.alloc(0);
+  }
+
+  private readFile(source: Extract<ChunkSource, { kind: 'file' }>, out: Buffer): void {
+    let fd = this.fds.get(source.path);
+    if (fd === undefined) {
+      fd = openSync(source.path, 'r');
+      this.fds.set(source.path, fd);
+    }
+    let done = 0;
+    while (done < source.length) {
+      const n = readSync(fd, out, done, source.length - done, source.offset + done);
+      if (n === 0) throw new Error(`${source.path}: spill file ends at ${source.offset + done}, expected ${source.length} bytes`);
+      done += n;
+    }
   }
 }
 

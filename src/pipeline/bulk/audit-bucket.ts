@@ -40,7 +40,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   const byKey = new Map<string, Map<number, KeyLines>>();
   const chunks: Buffer[] = [];
   let bytes = 0;
-  const reader = new ChunkReader();
+  const reader = new ChunkReader(task.files.reduce((n, f) => n + f.chunks.reduce((m, c) => m + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0), 0));
   try {
     task.files.forEach((file, fileNo) => {
       const delimiterByte = file.delimiter.charCodeAt(0);

@@ -18,6 +18,7 @@ import { carryOfMatches, type MerchantCarry } from '../../state/carry.js';
 import type { BulkContext } from './_context.js';
 import { KeyLines } from './_chunks.js';
 import { KeyTable } from './_key-table.js';
+import { LineMemory } from './_simd.js';
 import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, wordsOf, type ColumnMap } from './_screen-rows.js';
 import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
 
@@ -391,10 +392,18 @@ class MerchantMonth {
    */
   private readonly dateRates: Map<CardKind, Map<string, RateSums>> | undefined;
   private readonly monthRates = new Map<string, RateSums>();
-  private readonly bounds = new Int32Array(2 * MAX_CELLS);
-  /** The memory of the chunk read last, and its words (cutLine). */
+  /** The thread's line memory, whose cutLine reads the chunks it holds (_simd.ts). */
+  private readonly lineMemory = LineMemory.load();
+  /**
+   * The cells of the line read last. In the line memory, where its cutLine writes them (and the
+   * JavaScript cutLine too, for chunks elsewhere): a task reserves its line memory before its
+   * first merchant, so the view stays valid for the merchant's month.
+   */
+  private readonly bounds = this.lineMemory?.bounds ?? new Int32Array(2 * MAX_CELLS);
+  /** The memory of the chunk read last, its words (cutLine), and whether the line memory holds it. */
   private wordsBuffer: ArrayBufferLike | undefined;
   private words: Int32Array | null = null;
+  private inLineMemory = false;
 
   constructor(
     private readonly contract: MerchantContract,
@@ -557,8 +566,10 @@ class MerchantMonth {
     if (buf.buffer !== this.wordsBuffer) {
       this.wordsBuffer = buf.buffer;
       this.words = wordsOf(buf);
+      this.inLineMemory = this.lineMemory?.holds(buf) === true;
     }
-    if (!cutLine(buf, this.words, start, end, f.delimiter, f.cells, b)) return null;
+    const cut = this.inLineMemory ? this.lineMemory!.cutLine(buf, start, end, f.delimiter, f.cells) : cutLine(buf, this.words, start, end, f.delimiter, f.cells, b);
+    if (!cut) return null;
     // The merchant cell needs no reading: stage 1 put the line under this key by that cell, read
     // as the parser reads it (_lines.ts, merchantCell).
     for (const c of f.mustBeEmpty) if (b[2 * c] !== b[2 * c + 1]) return null;
