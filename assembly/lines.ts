@@ -72,3 +72,193 @@ export function cutLine(base: usize, start: usize, end: usize, delimiter: i32, c
   store<i32>(out + (<usize>cell << 3) + 4, <i32>(end - base));
   return true;
 }
+
+// Stage 1: a block's lines and their merchant cells (partition.ts).
+
+const LF: u8 = 0x0a;
+const CR: u8 = 0x0d;
+const HASH: i32 = 0x23;
+const DASH: i32 = 0x2d;
+const BACKTICK: i32 = 0x60;
+
+/** The most lines scanLines writes in one call. */
+const BATCH: i32 = 4096;
+
+/** scanLines' output: for each line its start, end and place, relative to the `base` it was given. */
+const lines: usize = memory.data(BATCH * 12, 16);
+
+/** Where scanLines writes its lines: 3 × BATCH 32-bit integers. */
+export function linesAt(): usize {
+  return lines;
+}
+
+/** Where the last scanLines stopped, relative to its `base`: the first byte of the first line it did not write. */
+let resumeAt: i32 = 0;
+
+export function resume(): i32 {
+  return resumeAt;
+}
+
+/**
+ * The merchant cells learnt (learnCell), each with its place: open addressing, entry + 1 by hash
+ * slot, 0 for an empty slot; the cells' bytes one after another in cellBytes. What no longer fits
+ * is not learnt, and its lines go to the caller (place -1) every time.
+ */
+const CELL_CAPACITY: i32 = 1 << 14;
+const CELL_SLOTS: i32 = 2 * CELL_CAPACITY;
+const CELL_BYTES: i32 = 1 << 18;
+const slots: usize = memory.data(CELL_SLOTS * 4, 16);
+const cellStarts: usize = memory.data(CELL_CAPACITY * 4, 16);
+const cellLengths: usize = memory.data(CELL_CAPACITY * 4, 16);
+const cellPlaces: usize = memory.data(CELL_CAPACITY * 4, 16);
+const cellBytes: usize = memory.data(CELL_BYTES, 16);
+let cells: i32 = 0;
+let cellBytesUsed: i32 = 0;
+
+/** Forgets every cell learnt: a new task's places. */
+export function forgetCells(): void {
+  memory.fill(slots, 0, <usize>CELL_SLOTS * 4);
+  cells = 0;
+  cellBytesUsed = 0;
+}
+
+/** Where the merchant cell of an unquoted line [start, end) lies, for cellOf's callers. */
+let cellFrom: usize = 0;
+let cellTo: usize = 0;
+let cellHash: u32 = 0;
+
+/**
+ * The merchant cell of an unquoted line, as MerchantCells (_lines.ts) takes it by its bytes:
+ * the `column`th cell, printable ASCII without a backtick, not empty, `-` or `--`. Sets cellFrom,
+ * cellTo and cellHash (FNV-1a); false for any other cell, which the caller reads.
+ */
+function cellOf(start: usize, end: usize, delimiter: i32, column: i32): bool {
+  let from = start;
+  for (let c = 0; c < column; c++) {
+    while (from < end && <i32>load<u8>(from) != delimiter) from++;
+    if (from >= end) return false;
+    from++;
+  }
+  let h: u32 = 0x811c9dc5;
+  let to = from;
+  for (; to < end; to++) {
+    const b = <i32>load<u8>(to);
+    if (b == delimiter) break;
+    if (b < 0x21 || b > 0x7e || b == BACKTICK) return false;
+    h = (h ^ <u32>b) * 0x01000193;
+  }
+  const length = to - from;
+  if (length == 0 || (<i32>load<u8>(from) == DASH && length <= 2)) return false;
+  cellFrom = from;
+  cellTo = to;
+  cellHash = h;
+  return true;
+}
+
+/** The place of the cell cellOf found, or -1 when it was not learnt; its slot in `lastSlot`. */
+let lastSlot: i32 = 0;
+
+function placeOfCell(): i32 {
+  const length = <i32>(cellTo - cellFrom);
+  const mask = CELL_SLOTS - 1;
+  let slot = <i32>cellHash & mask;
+  for (let entry = load<i32>(slots + (<usize>slot << 2)); entry != 0; entry = load<i32>(slots + (<usize>slot << 2))) {
+    const e = <usize>(entry - 1) << 2;
+    if (load<i32>(cellLengths + e) == length && memory.compare(cellBytes + <usize>load<i32>(cellStarts + e), cellFrom, <usize>length) == 0) return load<i32>(cellPlaces + e);
+    slot = (slot + 1) & mask;
+  }
+  lastSlot = slot;
+  return -1;
+}
+
+/**
+ * Learns the merchant cell of the unquoted line [start, end) (a line scanLines gave place -1,
+ * which the caller placed): its later lines get `place`. Does nothing for a cell MerchantCells
+ * would not take by its bytes, or once the table is full.
+ */
+export function learnCell(start: usize, end: usize, delimiter: i32, column: i32, place: i32): void {
+  if (!cellOf(start, end, delimiter, column) || placeOfCell() >= 0) return;
+  const length = <i32>(cellTo - cellFrom);
+  if (cells >= CELL_CAPACITY || cellBytesUsed + length > CELL_BYTES) return;
+  memory.copy(cellBytes + <usize>cellBytesUsed, cellFrom, <usize>length);
+  const e = <usize>cells << 2;
+  store<i32>(cellStarts + e, cellBytesUsed);
+  store<i32>(cellLengths + e, length);
+  store<i32>(cellPlaces + e, place);
+  store<i32>(slots + (<usize>lastSlot << 2), cells + 1);
+  cells++;
+  cellBytesUsed += length;
+}
+
+/**
+ * Whether a line could be a footer (isFooter of _lines.ts, before it decodes): its first byte
+ * that is not blank, after an opening backtick, is not ASCII, or is `#`, or is a quote before a
+ * byte that is not ASCII.
+ */
+function maybeFooter(start: usize, end: usize): bool {
+  let i = start;
+  if (<i32>load<u8>(i) == BACKTICK) i++;
+  while (i < end) {
+    const b = <i32>load<u8>(i);
+    if (b != 0x20 && (b < 0x09 || b > 0x0d)) break;
+    i++;
+  }
+  if (i >= end) return false;
+  const b = <i32>load<u8>(i);
+  return b >= 0x80 || b == HASH || (b == QUOTE && i + 1 < end && <i32>load<u8>(i + 1) >= 0x80);
+}
+
+/**
+ * The lines of the bytes [from, limit) as LineWalker (_lines.ts) finds them (CRLF, LF or a lone
+ * CR end a line), up to BATCH of them, each with its place: the place learnt for its merchant
+ * cell, -1 for a line the caller must place (a cell not learnt or not plain, a possible footer),
+ * -2 for such a line that holds a quote. Stops before a line with no terminator in the bytes (or a
+ * CR in their last byte, unless `atEnd`), whose start resume() then gives.
+ */
+export function scanLines(base: usize, from: usize, limit: usize, atEnd: bool, delimiter: i32, column: i32): i32 {
+  const lfs = i8x16.splat(<i8>LF);
+  const crs = i8x16.splat(<i8>CR);
+  const quotes = i8x16.splat(<i8>QUOTE);
+  let n: i32 = 0;
+  let start = from;
+  while (n < BATCH) {
+    let quoted = false;
+    let end: usize = 0;
+    let found = false;
+    for (let at = start; at < limit; at += 16) {
+      const bytes = v128.load(at);
+      let ends = i8x16.bitmask(i8x16.eq(bytes, lfs)) | i8x16.bitmask(i8x16.eq(bytes, crs));
+      let quote = i8x16.bitmask(i8x16.eq(bytes, quotes));
+      if (limit - at < 16) {
+        const own: i32 = (1 << <i32>(limit - at)) - 1;
+        ends &= own;
+        quote &= own;
+      }
+      if (ends != 0) {
+        const k = ctz(ends);
+        if ((quote & ((1 << k) - 1)) != 0) quoted = true;
+        end = at + <usize>k;
+        found = true;
+        break;
+      }
+      if (quote != 0) quoted = true;
+    }
+    if (!found) break;
+    let next = end + 1;
+    if (load<u8>(end) == CR) {
+      if (end + 1 < limit) {
+        if (load<u8>(end + 1) == LF) next = end + 2;
+      } else if (!atEnd) break;
+    }
+    let place: i32 = quoted ? -2 : -1;
+    if (!quoted && !maybeFooter(start, end) && cellOf(start, end, delimiter, column)) place = placeOfCell();
+    const o = lines + (<usize>n * 12);
+    store<i32>(o, <i32>(start - base));
+    store<i32>(o + 4, <i32>(end - base));
+    store<i32>(o + 8, place);
+    n++;
+    start = next;
+  }
+  resumeAt = <i32>(start - base);
+  return n;
+}

@@ -19,7 +19,8 @@ import { LineMemory } from '../src/pipeline/bulk/_simd.js';
  * Each merchant's lines are copied one after another, as stage 1 lays them out (partition.ts);
  * `SCATTERED=1` screens them where they lie in the files instead, interleaved with every other
  * merchant's. The copies lie in the thread's line memory, where the screen cuts lines with
- * WebAssembly, as stage 2 reads them; `JS_CUT=1` leaves them in plain buffers, cut in JavaScript.
+ * WebAssembly, as stage 2 reads them; `SETTLE_AUDIT_SIMD=off` leaves them in plain buffers, cut
+ * in JavaScript.
  */
 
 const dir = process.argv[2];
@@ -65,10 +66,10 @@ for (const [fileNo, name, format] of [
 }
 
 if (process.env.SCATTERED !== '1') {
-  // In the thread's line memory, as stage 2 reads a bucket's chunks (ChunkReader), unless JS_CUT=1.
+  // In the thread's line memory, as stage 2 reads a bucket's chunks (ChunkReader), unless SETTLE_AUDIT_SIMD=off.
   let total = 0;
   for (const lines of byKey.values()) for (const kl of lines.values()) total += kl.bytes;
-  const memory = process.env.JS_CUT === '1' ? undefined : LineMemory.load()?.reserve(total);
+  const memory = LineMemory.load()?.reserve(total);
   let used = 0;
   for (const lines of byKey.values()) {
     for (const kl of lines.values()) {

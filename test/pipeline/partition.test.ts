@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/model/contract.js';
 import { bulkContext } from '../../src/pipeline/bulk/_context.js';
 import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from '../../src/pipeline/bulk/_chunks.js';
 import { bucketOf } from '../../src/pipeline/bulk/_lines.js';
 import { partitionRange } from '../../src/pipeline/bulk/partition.js';
+import { SIMD_ENV } from '../../src/pipeline/bulk/_simd.js';
 import type { PartitionResult, PartitionTask } from '../../src/pipeline/bulk/types.js';
 
 /**
@@ -121,4 +123,75 @@ describe('partitionRange', () => {
       else expect(apart).toBeGreaterThan(0);
     });
   }
+});
+
+/** Partitions a file of these bytes, in memory, its lines found by WebAssembly or (`simd` false) by JavaScript. */
+function partitionBytes(name: string, body: Buffer, merchantColumn: number, simd: boolean) {
+  const file = path.join(dir, `${name}.csv`);
+  writeFileSync(file, body);
+  const task: PartitionTask = {
+    slot: 0,
+    file,
+    path: file,
+    plan: { encoding: 'utf-8', delimiter: ',', merchantColumn },
+    range: 0,
+    start: 0,
+    end: body.length,
+    atEof: true,
+    buckets: 5,
+    flushBytes: 16 * 1024,
+  };
+  const saved = process.env[SIMD_ENV];
+  process.env[SIMD_ENV] = simd ? 'on' : 'off';
+  try {
+    const result = partitionRange(task, ctx);
+    return { lines: result.lines, footers: result.footers.map((f) => [f.lineIndex, Buffer.from(f.bytes).toString('latin1')]), chunks: chunksOf(result) };
+  } finally {
+    if (saved === undefined) delete process.env[SIMD_ENV];
+    else process.env[SIMD_ENV] = saved;
+  }
+}
+
+describe('partitionRange, its lines found by WebAssembly or by JavaScript', () => {
+  it('finds the same lines, footers and merchant cells both ways', () => {
+    // Cells of every kind merchantCell reads: known merchants, others, text it trims or empties,
+    // bytes it decodes, quotes; and the terminators and lines a footer or blank test looks at.
+    // Plain cells the more often, so that most lines are of cells already seen.
+    const plain = [known[0]!, known[1]!, '898310000099999', 'M1'];
+    const cell = fc.constantFrom(...plain, ...plain, ...plain, '', '-', '--', ' 8983', '`8983', '=8983', '"8983,1"', '"a""b"', '商户', '\u00ff', 'a b', '#', '合计', '\t');
+    const line = fc.array(cell, { minLength: 1, maxLength: 5 }).map((cells) => cells.join(','));
+    const terminator = fc.constantFrom('\n', '\n', '\n', '\r\n', '\r');
+    fc.assert(
+      // The rows over and over, past scanLines' 4 096 lines a call: the lines after the first
+      // call are placed by the merchant cells it learnt from the first.
+      fc.property(fc.array(fc.tuple(line, terminator), { minLength: 1, maxLength: 60 }), fc.boolean(), fc.constantFrom(0, 1), (rows, lastEnds, column) => {
+        const all = Array.from({ length: Math.ceil(9_000 / rows.length) }, () => rows).flat();
+        const text = all.map(([l, t], i) => (i < all.length - 1 || lastEnds ? l + t : l)).join('');
+        const body = Buffer.from(text, 'utf8');
+        expect(partitionBytes('random-simd', body, column, true)).toEqual(partitionBytes('random-js', body, column, false));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('finds the same lines both ways where a block of the file ends in a line, between CR and LF, or on a lone CR', () => {
+    // The first 4 MiB block ends: within a line, on a CR before its LF, and on a lone CR.
+    const BLOCK = 4 * 1024 * 1024;
+    for (const [label, at] of [
+      ['within a line', 'x'],
+      ['between CR and LF', '\r\n'],
+      ['on a lone CR', '\r'],
+    ] as const) {
+      const row = `${known[0]},2026-10-01,${'y'.repeat(80)}\n`;
+      const head = row.repeat(Math.floor((BLOCK - 200) / row.length));
+      const fill = `${known[1]},${'z'.repeat(BLOCK - head.length - known[1]!.length - 2)}`;
+      const text = `${head}${fill}${at === 'x' ? 'x,tail\n' : `${at}`}${row.repeat(3)}`;
+      const body = Buffer.from(text, 'latin1');
+      // The block's last byte is the one the case names.
+      expect(body[BLOCK - 1], label).toBe(at === 'x' ? 0x78 : 0x0d);
+      const simd = partitionBytes(`block-${label.replace(/\W+/g, '-')}`, body, 0, true);
+      expect(simd, label).toEqual(partitionBytes(`block-js-${label.replace(/\W+/g, '-')}`, body, 0, false));
+      expect(simd.lines, label).toBe(text.split(/\r\n|\r|\n/).length - 1);
+    }
+  });
 });

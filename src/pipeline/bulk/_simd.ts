@@ -6,9 +6,13 @@ import { fileURLToPath } from 'node:url';
  * The bulk path's WebAssembly byte loops (assembly/lines.ts, which `npm run build` compiles to
  * dist/lines.wasm) and the memory they read: one instance per thread, made when first asked for.
  * The bytes a loop reads must lie in that memory, so a stage-2 task reads its chunks into it
- * (ChunkReader, _chunks.ts); lines anywhere else are cut by the JavaScript loop, which is also
- * what runs where the module is missing or WebAssembly has no SIMD.
+ * (ChunkReader, _chunks.ts), and stage 1 reads its blocks into it (partition.ts). Lines anywhere
+ * else are cut by the JavaScript loops, which are also what runs where the module is missing or
+ * WebAssembly has no SIMD, and with SETTLE_AUDIT_SIMD=off; the tests hold the two equal.
  */
+
+/** `off`: the JavaScript loops do all the work, as where the module cannot be loaded. */
+export const SIMD_ENV = 'SETTLE_AUDIT_SIMD';
 
 /** Node's WebAssembly, as much of it as is used here (the project's TypeScript lib does not declare it). */
 declare const WebAssembly: {
@@ -22,27 +26,38 @@ interface LinesModule {
   boundsAt(): number;
   dataEnd(): number;
   cutLine(base: number, start: number, end: number, delimiter: number, cells: number): number;
+  linesAt(): number;
+  resume(): number;
+  forgetCells(): void;
+  learnCell(start: number, end: number, delimiter: number, column: number, place: number): void;
+  scanLines(base: number, from: number, limit: number, atEnd: number, delimiter: number, column: number): number;
 }
 
 /** The bytes a loop may read past the end of its data (assembly/lines.ts). */
 const SLACK = 16;
 /** The most cells cutLine cuts a line into (MAX_CELLS of assembly/lines.ts). */
 const MAX_CELLS = 256;
+/** The most lines scanLines gives at a time (BATCH of assembly/lines.ts). */
+const BATCH = 4096;
 const PAGE = 64 * 1024;
 
 export class LineMemory {
   /** Cell bounds as cutLine writes them; a new view after the memory grows. */
   bounds: Int32Array;
+  /** Lines as scanLines writes them, three numbers each (start, end, place); a new view after the memory grows. */
+  lines: Int32Array;
   private readonly dataStart: number;
 
   private constructor(private readonly module: LinesModule) {
     // Past the module's own data, 16-byte aligned.
     this.dataStart = (module.dataEnd() + 15) & ~15;
     this.bounds = this.boundsView();
+    this.lines = this.linesView();
   }
 
-  /** This thread's instance, or undefined where the module cannot be loaded. */
+  /** This thread's instance, or undefined where the module cannot be loaded or SIMD_ENV is `off`. */
   static load(): LineMemory | undefined {
+    if (process.env[SIMD_ENV] === 'off') return undefined;
     if (loaded === undefined) loaded = LineMemory.instantiate();
     return loaded ?? undefined;
   }
@@ -60,9 +75,11 @@ export class LineMemory {
   }
 
   /**
-   * `bytes` bytes of this memory for the caller's data. The memory grows when they do not fit,
-   * which detaches every earlier view of it, this one's and `bounds` included: a caller reserves
-   * once, before it reads into the memory, and keeps nothing of it past its use.
+   * `bytes` bytes of this memory for the caller's data, always from the same address: a larger
+   * reservation keeps the bytes of a smaller one. The memory grows when they do not fit, which
+   * detaches every earlier view of it (`bounds` and `lines` are made again): a caller reserves
+   * before it reads into the memory, takes the new view when it reserves more, and keeps nothing
+   * of it past its task.
    */
   reserve(bytes: number): Buffer {
     const need = this.dataStart + bytes + SLACK;
@@ -70,6 +87,7 @@ export class LineMemory {
     if (need > memory.buffer.byteLength) {
       memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
       this.bounds = this.boundsView();
+      this.lines = this.linesView();
     }
     return Buffer.from(memory.buffer, this.dataStart, bytes);
   }
@@ -83,6 +101,39 @@ export class LineMemory {
   cutLine(buf: Buffer, start: number, end: number, delimiter: number, cells: number): boolean {
     const base = buf.byteOffset;
     return this.module.cutLine(base, base + start, base + end, delimiter, cells) !== 0;
+  }
+
+  /**
+   * The lines of `buf` from `from` to `limit` as LineWalker (_lines.ts) finds them, at most BATCH
+   * of them, into `lines`: each line's start and end in `buf`, and its place, as learnCell taught
+   * it for the line's merchant cell; -1 for a line the caller must place (a merchant cell not
+   * learnt, or one MerchantCells reads as text, or a line that may be a footer), -2 for such a
+   * line with a quote. Returns how many; resume() then says where the next line starts. It stops
+   * before a line that has no terminator before `limit` (or a CR as the last byte, unless `atEnd`).
+   */
+  scanLines(buf: Buffer, from: number, limit: number, atEnd: boolean, delimiter: number, column: number): number {
+    const base = buf.byteOffset;
+    return this.module.scanLines(base, base + from, base + limit, atEnd ? 1 : 0, delimiter, column);
+  }
+
+  /** Where the last scanLines stopped, in its buffer. */
+  resume(): number {
+    return this.module.resume();
+  }
+
+  /** Teaches scanLines the place of the merchant cell of the unquoted line [start, end) of `buf`. */
+  learnCell(buf: Buffer, start: number, end: number, delimiter: number, column: number, place: number): void {
+    const base = buf.byteOffset;
+    this.module.learnCell(base + start, base + end, delimiter, column, place);
+  }
+
+  /** Forgets every place learnCell taught: a new task's. */
+  forgetCells(): void {
+    this.module.forgetCells();
+  }
+
+  private linesView(): Int32Array {
+    return new Int32Array(this.module.memory.buffer, this.module.linesAt(), 3 * BATCH);
   }
 
   private boundsView(): Int32Array {

@@ -3,6 +3,8 @@ import type { BulkContext } from './_context.js';
 import { ChunkBuilder, LINE_HEADER_BYTES, UNKNOWN_MERCHANT, type ChunkRef } from './_chunks.js';
 import { LineWalker, MerchantCells, bucketOf, isFooter, type LineSpan } from './_lines.js';
 import type { PartitionResult, PartitionTask } from './types.js';
+import { LineMemory } from './_simd.js';
+import { QUOTE } from './_bytes.js';
 
 /** Bytes read at a time. */
 const BLOCK = 4 * 1024 * 1024;
@@ -45,12 +47,15 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     return builder;
   };
   const placeByKey = new Map<string, Place>();
+  /** The places by their index, as the line memory's scanLines gives them. */
+  const placeList: Place[] = [];
   const places = new MerchantCells(task.plan, (cell) => {
     const key = ctx.keyOf(cell);
     let place = placeByKey.get(key);
     if (place === undefined) {
       const known = ctx.index.get(key);
-      place = { merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderOf(bucketOf(key, task.buckets)) };
+      place = { merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderOf(bucketOf(key, task.buckets)), index: placeList.length };
+      placeList.push(place);
       placeByKey.set(key, place);
     }
     return place;
@@ -81,20 +86,55 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   };
 
   // Room for a block and the partial line carried over from the previous one: the thread's
-  // buffer, reused by every range it partitions (see readBuffer).
-  let buf = readBuffer();
+  // buffer, reused by every range it partitions (see readBuffer). In the thread's line memory
+  // where it has one, whose scanLines finds the lines and places them (see takeScanned).
+  const lineMemory = LineMemory.load();
+  lineMemory?.forgetCells();
+  let buf = lineMemory ? lineMemory.reserve(2 * BLOCK) : readBuffer();
   let lineIndex = 0;
   const fd = openSync(task.path, 'r');
   try {
-    const take = (walker: LineWalker, span: LineSpan) => {
+    /** Puts a line in its merchant's bucket, or with the footers; its place, unless a footer. */
+    const take = (span: LineSpan, quoted: boolean): Place | undefined => {
+      let place: Place | undefined;
       if (isFooter(buf, span, task.plan.encoding)) {
         footers.push({ lineIndex, bytes: Uint8Array.prototype.slice.call(buf, span.start, span.end) });
       } else {
-        const place = places.get(buf, span, walker.hasQuote(span.start, span.end), delimiterByte);
+        place = places.get(buf, span, quoted, delimiterByte);
         place.builder.add(buf, span.start, span.end, lineIndex, place.merchant);
         buffered += LINE_HEADER_BYTES + span.end - span.start;
       }
       lineIndex++;
+      return place;
+    };
+
+    /**
+     * Takes the whole lines of buf[p, filled) as scanLines finds them, a batch at a time; where
+     * the next line starts. A line it could not place goes through `take`, and scanLines learns
+     * its merchant cell's place for the lines after.
+     */
+    const takeScanned = (memory: LineMemory, p: number, filled: number, atEnd: boolean): number => {
+      const column = task.plan.merchantColumn;
+      for (;;) {
+        const n = memory.scanLines(buf, p, filled, atEnd, delimiterByte, column);
+        const out = memory.lines;
+        for (let k = 0; k < 3 * n; k += 3) {
+          const start = out[k]!;
+          const end = out[k + 1]!;
+          const at = out[k + 2]!;
+          if (at >= 0) {
+            const place = placeList[at]!;
+            place.builder.add(buf, start, end, lineIndex, place.merchant);
+            buffered += LINE_HEADER_BYTES + end - start;
+            lineIndex++;
+          } else {
+            const place = take({ start, end, next: end }, at === -2);
+            if (place && at === -1) memory.learnCell(buf, start, end, delimiterByte, column, place.index);
+          }
+        }
+        p = memory.resume();
+        if (n === 0) return p;
+      }
     };
 
     // `filePos` is the file offset of buf[0]; `filled` bytes of buf hold data.
@@ -103,10 +143,13 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     for (;;) {
       if (filled === buf.length) {
         // One line fills the buffer: grow it rather than cut the line.
-        const grown = Buffer.allocUnsafe(2 * buf.length);
-        buf.copy(grown, 0, 0, filled);
-        buf = grown;
-        threadBuffer = grown;
+        if (lineMemory) buf = lineMemory.reserve(2 * buf.length);
+        else {
+          const grown = Buffer.allocUnsafe(2 * buf.length);
+          buf.copy(grown, 0, 0, filled);
+          buf = grown;
+          threadBuffer = grown;
+        }
       }
       const want = Math.min(buf.length - filled, BLOCK, task.end - (filePos + filled));
       if (want > 0) {
@@ -115,17 +158,20 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
         filled += n;
       }
       const atEnd = filePos + filled >= task.end;
-      const walker = new LineWalker(buf, filled);
       let p = 0;
-      for (let span = walker.line(p, atEnd); span; span = walker.line(p, atEnd)) {
-        take(walker, span);
-        p = span.next;
+      if (lineMemory) p = takeScanned(lineMemory, 0, filled, atEnd);
+      else {
+        const walker = new LineWalker(buf, filled);
+        for (let span = walker.line(p, atEnd); span; span = walker.line(p, atEnd)) {
+          take(span, walker.hasQuote(span.start, span.end));
+          p = span.next;
+        }
       }
       if (atEnd) {
         if (p < filled) {
           // Only the file's last line may lack a terminator; ranges are cut just after a newline.
           if (!task.atEof) throw new Error(`${task.file}: byte range ${task.start}-${task.end} does not end at a line end`);
-          take(walker, { start: p, end: filled, next: filled });
+          take({ start: p, end: filled, next: filled }, buf.subarray(p, filled).includes(QUOTE));
         }
         break;
       }
@@ -142,10 +188,14 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   return { slot: task.slot, range: task.range, lines: lineIndex, bytes: task.end - task.start, chunks, footers };
 }
 
-/** Where a merchant key's lines go: its merchant (index in the config) and the builder of its bucket's chunk. */
+/**
+ * Where a merchant key's lines go: its merchant (index in the config) and the builder of its
+ * bucket's chunk; `index` in the task's list of places, by which scanLines gives it.
+ */
 interface Place {
   merchant: number;
   builder: ChunkBuilder;
+  index: number;
 }
 
 /** The most merchant keys of a task with a builder of their own (above); the rest share their bucket's. */
