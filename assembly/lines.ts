@@ -84,7 +84,7 @@ const BACKTICK: i32 = 0x60;
 /** The most lines scanLines writes in one call. */
 const BATCH: i32 = 4096;
 
-/** scanLines' output: for each line its start, end and place, relative to the `base` it was given. */
+/** scanLines' output: for each line its start and end, relative to the `base` it was given, and its cell's entry. */
 const lines: usize = memory.data(BATCH * 12, 16);
 
 /** Where scanLines writes its lines: 3 × BATCH 32-bit integers. */
@@ -100,9 +100,9 @@ export function resume(): i32 {
 }
 
 /**
- * The merchant cells learnt (learnCell), each with its place: open addressing, entry + 1 by hash
- * slot, 0 for an empty slot; the cells' bytes one after another in cellBytes. What no longer fits
- * is not learnt, and its lines go to the caller (place -1) every time.
+ * The merchant cells learnt (learnCell), each with the builder and merchant of its lines: open
+ * addressing, entry + 1 by hash slot, 0 for an empty slot; the cells' bytes one after another in
+ * cellBytes. What no longer fits is not learnt, and its lines go to the caller (-1) every time.
  */
 const CELL_CAPACITY: i32 = 1 << 14;
 const CELL_SLOTS: i32 = 2 * CELL_CAPACITY;
@@ -110,7 +110,8 @@ const CELL_BYTES: i32 = 1 << 18;
 const slots: usize = memory.data(CELL_SLOTS * 4, 16);
 const cellStarts: usize = memory.data(CELL_CAPACITY * 4, 16);
 const cellLengths: usize = memory.data(CELL_CAPACITY * 4, 16);
-const cellPlaces: usize = memory.data(CELL_CAPACITY * 4, 16);
+const cellBuilders: usize = memory.data(CELL_CAPACITY * 4, 16);
+const cellMerchants: usize = memory.data(CELL_CAPACITY * 4, 16);
 const cellBytes: usize = memory.data(CELL_BYTES, 16);
 let cells: i32 = 0;
 let cellBytesUsed: i32 = 0;
@@ -155,16 +156,16 @@ function cellOf(start: usize, end: usize, delimiter: i32, column: i32): bool {
   return true;
 }
 
-/** The place of the cell cellOf found, or -1 when it was not learnt; its slot in `lastSlot`. */
+/** The entry of the cell cellOf found, or -1 when it was not learnt; its slot in `lastSlot`. */
 let lastSlot: i32 = 0;
 
-function placeOfCell(): i32 {
+function entryOfCell(): i32 {
   const length = <i32>(cellTo - cellFrom);
   const mask = CELL_SLOTS - 1;
   let slot = <i32>cellHash & mask;
   for (let entry = load<i32>(slots + (<usize>slot << 2)); entry != 0; entry = load<i32>(slots + (<usize>slot << 2))) {
     const e = <usize>(entry - 1) << 2;
-    if (load<i32>(cellLengths + e) == length && memory.compare(cellBytes + <usize>load<i32>(cellStarts + e), cellFrom, <usize>length) == 0) return load<i32>(cellPlaces + e);
+    if (load<i32>(cellLengths + e) == length && memory.compare(cellBytes + <usize>load<i32>(cellStarts + e), cellFrom, <usize>length) == 0) return entry - 1;
     slot = (slot + 1) & mask;
   }
   lastSlot = slot;
@@ -172,19 +173,21 @@ function placeOfCell(): i32 {
 }
 
 /**
- * Learns the merchant cell of the unquoted line [start, end) (a line scanLines gave place -1,
- * which the caller placed): its later lines get `place`. Does nothing for a cell MerchantCells
- * would not take by its bytes, or once the table is full.
+ * Learns the merchant cell of the unquoted line [start, end) (a line scanLines gave -1, which the
+ * caller placed): its later lines go to builder `builder` (below MAX_BUILDERS), as lines of
+ * `merchant`. Does nothing for a cell MerchantCells would not take by its bytes, or once the
+ * table is full.
  */
-export function learnCell(start: usize, end: usize, delimiter: i32, column: i32, place: i32): void {
-  if (!cellOf(start, end, delimiter, column) || placeOfCell() >= 0) return;
+export function learnCell(start: usize, end: usize, delimiter: i32, column: i32, builder: i32, merchant: i32): void {
+  if (builder < 0 || builder >= MAX_BUILDERS || !cellOf(start, end, delimiter, column) || entryOfCell() >= 0) return;
   const length = <i32>(cellTo - cellFrom);
   if (cells >= CELL_CAPACITY || cellBytesUsed + length > CELL_BYTES) return;
   memory.copy(cellBytes + <usize>cellBytesUsed, cellFrom, <usize>length);
   const e = <usize>cells << 2;
   store<i32>(cellStarts + e, cellBytesUsed);
   store<i32>(cellLengths + e, length);
-  store<i32>(cellPlaces + e, place);
+  store<i32>(cellBuilders + e, builder);
+  store<i32>(cellMerchants + e, merchant);
   store<i32>(slots + (<usize>lastSlot << 2), cells + 1);
   cells++;
   cellBytesUsed += length;
@@ -210,10 +213,11 @@ function maybeFooter(start: usize, end: usize): bool {
 
 /**
  * The lines of the bytes [from, limit) as LineWalker (_lines.ts) finds them (CRLF, LF or a lone
- * CR end a line), up to BATCH of them, each with its place: the place learnt for its merchant
- * cell, -1 for a line the caller must place (a cell not learnt or not plain, a possible footer),
- * -2 for such a line that holds a quote. Stops before a line with no terminator in the bytes (or a
- * CR in their last byte, unless `atEnd`), whose start resume() then gives.
+ * CR end a line), up to BATCH of them, each with the entry learnt for its merchant cell; -1 for a
+ * line the caller must place (a cell not learnt or not plain, a possible footer), -2 for such a
+ * line that holds a quote, which is then the last line written. Stops before a line with no
+ * terminator in the bytes (or a CR in their last byte, unless `atEnd`). resume() then gives
+ * where the next line starts.
  */
 export function scanLines(base: usize, from: usize, limit: usize, atEnd: bool, delimiter: i32, column: i32): i32 {
   const lfs = i8x16.splat(<i8>LF);
@@ -250,15 +254,74 @@ export function scanLines(base: usize, from: usize, limit: usize, atEnd: bool, d
         if (load<u8>(end + 1) == LF) next = end + 2;
       } else if (!atEnd) break;
     }
-    let place: i32 = quoted ? -2 : -1;
-    if (!quoted && !maybeFooter(start, end) && cellOf(start, end, delimiter, column)) place = placeOfCell();
+    let entry: i32 = quoted ? -2 : -1;
+    if (!quoted && !maybeFooter(start, end) && cellOf(start, end, delimiter, column)) entry = entryOfCell();
     const o = lines + (<usize>n * 12);
     store<i32>(o, <i32>(start - base));
     store<i32>(o + 4, <i32>(end - base));
-    store<i32>(o + 8, place);
+    store<i32>(o + 8, entry);
     n++;
     start = next;
+    // The caller places this line and may learn its cell, for the lines after it.
+    if (entry < 0) break;
   }
   resumeAt = <i32>(start - base);
   return n;
+}
+
+/** The most builders stage() sorts lines into (partition.ts has at most 2 048 of their own and one per bucket, at most 4 096). */
+const MAX_BUILDERS: i32 = 8192;
+const builderBytes: usize = memory.data(MAX_BUILDERS * 4, 16);
+const builderAt: usize = memory.data(MAX_BUILDERS * 4, 16);
+/** stage()'s output: for each builder it wrote to, the builder, the start and the length of its records. */
+const runs: usize = memory.data(MAX_BUILDERS * 12, 16);
+
+export function runsAt(): usize {
+  return runs;
+}
+
+/**
+ * The lines `first` to `last` (exclusive) that scanLines wrote, every one of them placed, as the
+ * records ChunkBuilder.add makes (line index, merchant, length, the line's bytes), gathered by
+ * builder into `staging`: each builder's records one after another, in the lines' order, the
+ * first line numbered `lineIndex`. Writes one run a builder, in the order they first occur, and
+ * returns how many. `staging` holds at least the lines' bytes and 12 bytes a line.
+ */
+export function stage(base: usize, first: i32, last: i32, lineIndex: i32, staging: usize): i32 {
+  let builders: i32 = 0;
+  for (let k = first; k < last; k++) {
+    const o = lines + (<usize>k * 12);
+    const b = <usize>load<i32>(cellBuilders + (<usize>load<i32>(o + 8) << 2)) << 2;
+    const bytes = load<i32>(builderBytes + b);
+    if (bytes == 0) {
+      store<i32>(runs + (<usize>builders * 12), <i32>(b >> 2));
+      builders++;
+    }
+    store<i32>(builderBytes + b, bytes + 12 + load<i32>(o + 4) - load<i32>(o));
+  }
+  let at: i32 = 0;
+  for (let r = 0; r < builders; r++) {
+    const o = runs + (<usize>r * 12);
+    const b = <usize>load<i32>(o) << 2;
+    const bytes = load<i32>(builderBytes + b);
+    store<i32>(builderAt + b, at);
+    store<i32>(o + 4, at);
+    store<i32>(o + 8, bytes);
+    store<i32>(builderBytes + b, 0);
+    at += bytes;
+  }
+  for (let k = first; k < last; k++) {
+    const o = lines + (<usize>k * 12);
+    const start = load<i32>(o);
+    const length = load<i32>(o + 4) - start;
+    const e = <usize>load<i32>(o + 8) << 2;
+    const b = <usize>load<i32>(cellBuilders + e) << 2;
+    const to = staging + <usize>load<i32>(builderAt + b);
+    store<i32>(to, lineIndex + k - first);
+    store<i32>(to + 4, load<i32>(cellMerchants + e));
+    store<i32>(to + 8, length);
+    memory.copy(to + 12, base + <usize>start, <usize>length);
+    store<i32>(builderAt + b, load<i32>(builderAt + b) + 12 + length);
+  }
+  return builders;
 }

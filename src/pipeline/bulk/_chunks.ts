@@ -38,11 +38,7 @@ export class ChunkBuilder {
   /** Appends line [start, end) of `src`, whose index within its range is `lineIndex`. */
   add(src: Buffer, start: number, end: number, lineIndex: number, merchant: number): void {
     const need = this.length + LINE_HEADER_BYTES + (end - start);
-    if (need > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
-      this.buf.copy(grown, 0, 0, this.length);
-      this.buf = grown;
-    }
+    if (need > this.buf.length) this.grow(need);
     // Byte by byte: Buffer#writeUInt32LE checks its arguments on every call, a tenth of stage 1.
     const out = this.buf;
     const at = this.length;
@@ -61,6 +57,20 @@ export class ChunkBuilder {
     out[at + 11] = length >>> 24;
     src.copy(out, at + LINE_HEADER_BYTES, start, end);
     this.length = need;
+  }
+
+  /** Appends src[start, end): records as `add` makes them, made already (the line memory's stage). */
+  addRecords(src: Buffer, start: number, end: number): void {
+    const need = this.length + (end - start);
+    if (need > this.buf.length) this.grow(need);
+    src.copy(this.buf, this.length, start, end);
+    this.length = need;
+  }
+
+  private grow(need: number): void {
+    const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
   }
 
   /** The bytes so far, to write out or copy at once: the builder then starts over in the same buffer. */

@@ -29,8 +29,10 @@ interface LinesModule {
   linesAt(): number;
   resume(): number;
   forgetCells(): void;
-  learnCell(start: number, end: number, delimiter: number, column: number, place: number): void;
+  learnCell(start: number, end: number, delimiter: number, column: number, builder: number, merchant: number): void;
   scanLines(base: number, from: number, limit: number, atEnd: number, delimiter: number, column: number): number;
+  runsAt(): number;
+  stage(base: number, first: number, last: number, lineIndex: number, staging: number): number;
 }
 
 /** The bytes a loop may read past the end of its data (assembly/lines.ts). */
@@ -38,14 +40,18 @@ const SLACK = 16;
 /** The most cells cutLine cuts a line into (MAX_CELLS of assembly/lines.ts). */
 const MAX_CELLS = 256;
 /** The most lines scanLines gives at a time (BATCH of assembly/lines.ts). */
-const BATCH = 4096;
+export const BATCH = 4096;
+/** The most builders stage() gathers lines for (MAX_BUILDERS of assembly/lines.ts). */
+export const MAX_BUILDERS = 8192;
 const PAGE = 64 * 1024;
 
 export class LineMemory {
   /** Cell bounds as cutLine writes them; a new view after the memory grows. */
   bounds: Int32Array;
-  /** Lines as scanLines writes them, three numbers each (start, end, place); a new view after the memory grows. */
+  /** Lines as scanLines writes them, three numbers each (start, end, cell entry); a new view after the memory grows. */
   lines: Int32Array;
+  /** Runs as stage writes them, three numbers each (builder, start, length); a new view after the memory grows. */
+  runs: Int32Array;
   private readonly dataStart: number;
 
   private constructor(private readonly module: LinesModule) {
@@ -53,6 +59,7 @@ export class LineMemory {
     this.dataStart = (module.dataEnd() + 15) & ~15;
     this.bounds = this.boundsView();
     this.lines = this.linesView();
+    this.runs = this.runsView();
   }
 
   /** This thread's instance, or undefined where the module cannot be loaded or SIMD_ENV is `off`. */
@@ -88,6 +95,7 @@ export class LineMemory {
       memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
       this.bounds = this.boundsView();
       this.lines = this.linesView();
+      this.runs = this.runsView();
     }
     return Buffer.from(memory.buffer, this.dataStart, bytes);
   }
@@ -105,11 +113,12 @@ export class LineMemory {
 
   /**
    * The lines of `buf` from `from` to `limit` as LineWalker (_lines.ts) finds them, at most BATCH
-   * of them, into `lines`: each line's start and end in `buf`, and its place, as learnCell taught
-   * it for the line's merchant cell; -1 for a line the caller must place (a merchant cell not
-   * learnt, or one MerchantCells reads as text, or a line that may be a footer), -2 for such a
-   * line with a quote. Returns how many; resume() then says where the next line starts. It stops
-   * before a line that has no terminator before `limit` (or a CR as the last byte, unless `atEnd`).
+   * of them, into `lines`: each line's start and end in `buf`, and the entry learnCell made for
+   * the line's merchant cell; -1 for a line the caller must place (a merchant cell not learnt, or
+   * one MerchantCells reads as text, or a line that may be a footer), -2 for such a line with a
+   * quote. Such a line is the last it gives. Returns how many; resume() then says where the next
+   * line starts. It stops before a line with no terminator before `limit` (or a CR as the last
+   * byte, unless `atEnd`).
    */
   scanLines(buf: Buffer, from: number, limit: number, atEnd: boolean, delimiter: number, column: number): number {
     const base = buf.byteOffset;
@@ -121,15 +130,32 @@ export class LineMemory {
     return this.module.resume();
   }
 
-  /** Teaches scanLines the place of the merchant cell of the unquoted line [start, end) of `buf`. */
-  learnCell(buf: Buffer, start: number, end: number, delimiter: number, column: number, place: number): void {
+  /**
+   * Teaches scanLines the merchant cell of the unquoted line [start, end) of `buf`: its lines go
+   * to builder number `builder` (below MAX_BUILDERS) as lines of `merchant`.
+   */
+  learnCell(buf: Buffer, start: number, end: number, delimiter: number, column: number, builder: number, merchant: number): void {
     const base = buf.byteOffset;
-    this.module.learnCell(base + start, base + end, delimiter, column, place);
+    this.module.learnCell(base + start, base + end, delimiter, column, builder, merchant);
   }
 
-  /** Forgets every place learnCell taught: a new task's. */
+  /** Forgets every cell learnCell taught: a new task's. */
   forgetCells(): void {
     this.module.forgetCells();
+  }
+
+  /**
+   * Lines `first` to `last` (exclusive) of the last scanLines, every one with its entry, as
+   * ChunkBuilder's records, the first numbered `lineIndex`, gathered into `staging` by builder:
+   * `runs` then gives each builder's records (builder, start, length in `staging`). Returns how
+   * many runs. `staging` must hold the lines' bytes and 12 bytes a line.
+   */
+  stage(buf: Buffer, first: number, last: number, lineIndex: number, staging: Buffer): number {
+    return this.module.stage(buf.byteOffset, first, last, lineIndex, staging.byteOffset);
+  }
+
+  private runsView(): Int32Array {
+    return new Int32Array(this.module.memory.buffer, this.module.runsAt(), 3 * MAX_BUILDERS);
   }
 
   private linesView(): Int32Array {

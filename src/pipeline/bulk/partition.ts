@@ -3,7 +3,7 @@ import type { BulkContext } from './_context.js';
 import { ChunkBuilder, LINE_HEADER_BYTES, UNKNOWN_MERCHANT, type ChunkRef } from './_chunks.js';
 import { LineWalker, MerchantCells, bucketOf, isFooter, type LineSpan } from './_lines.js';
 import type { PartitionResult, PartitionTask } from './types.js';
-import { LineMemory } from './_simd.js';
+import { BATCH, LineMemory } from './_simd.js';
 import { QUOTE } from './_bytes.js';
 
 /** Bytes read at a time. */
@@ -28,34 +28,34 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
   const delimiterByte = task.plan.delimiter.charCodeAt(0);
   /** The builders of each bucket, in the order they were made. */
   const bucketBuilders = new Map<number, ChunkBuilder[]>();
-  const shared = new Map<number, ChunkBuilder>();
+  /** Every builder, by its number (the line memory's stage gathers lines by it). */
+  const builderList: ChunkBuilder[] = [];
+  const shared = new Map<number, number>();
   let own = 0;
-  const builderOf = (bucket: number): ChunkBuilder => {
+  const builderOf = (bucket: number): number => {
     let builder: ChunkBuilder | undefined;
     if (own < OWN_BUILDERS) {
       own++;
       builder = new ChunkBuilder(OWN_INITIAL_BYTES);
     } else {
-      builder = shared.get(bucket);
-      if (builder) return builder;
+      const id = shared.get(bucket);
+      if (id !== undefined) return id;
       builder = new ChunkBuilder();
-      shared.set(bucket, builder);
+      shared.set(bucket, builderList.length);
     }
     const list = bucketBuilders.get(bucket);
     if (list) list.push(builder);
     else bucketBuilders.set(bucket, [builder]);
-    return builder;
+    return builderList.push(builder) - 1;
   };
   const placeByKey = new Map<string, Place>();
-  /** The places by their index, as the line memory's scanLines gives them. */
-  const placeList: Place[] = [];
   const places = new MerchantCells(task.plan, (cell) => {
     const key = ctx.keyOf(cell);
     let place = placeByKey.get(key);
     if (place === undefined) {
       const known = ctx.index.get(key);
-      place = { merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderOf(bucketOf(key, task.buckets)), index: placeList.length };
-      placeList.push(place);
+      const builderId = builderOf(bucketOf(key, task.buckets));
+      place = { merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderList[builderId]!, builderId };
       placeByKey.set(key, place);
     }
     return place;
@@ -87,10 +87,17 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
 
   // Room for a block and the partial line carried over from the previous one: the thread's
   // buffer, reused by every range it partitions (see readBuffer). In the thread's line memory
-  // where it has one, whose scanLines finds the lines and places them (see takeScanned).
+  // where it has one, whose scanLines finds the lines and places them (see takeScanned), followed
+  // there by the room its stage gathers a block's lines in.
   const lineMemory = LineMemory.load();
   lineMemory?.forgetCells();
-  let buf = lineMemory ? lineMemory.reserve(2 * BLOCK) : readBuffer();
+  let staging: Buffer = Buffer.alloc(0);
+  const inLineMemory = (memory: LineMemory, bytes: number): Buffer => {
+    const both = memory.reserve(bytes + bytes + LINE_HEADER_BYTES * BATCH);
+    staging = both.subarray(bytes);
+    return both.subarray(0, bytes);
+  };
+  let buf = lineMemory ? inLineMemory(lineMemory, 2 * BLOCK) : readBuffer();
   let lineIndex = 0;
   const fd = openSync(task.path, 'r');
   try {
@@ -110,30 +117,35 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
 
     /**
      * Takes the whole lines of buf[p, filled) as scanLines finds them, a batch at a time; where
-     * the next line starts. A line it could not place goes through `take`, and scanLines learns
-     * its merchant cell's place for the lines after.
+     * the next line starts. The lines it placed are gathered by builder (stage) and appended a
+     * builder at a time; a line it could not place goes through `take`, and scanLines learns its
+     * merchant cell for the lines after.
      */
     const takeScanned = (memory: LineMemory, p: number, filled: number, atEnd: boolean): number => {
       const column = task.plan.merchantColumn;
       for (;;) {
         const n = memory.scanLines(buf, p, filled, atEnd, delimiterByte, column);
-        const out = memory.lines;
-        for (let k = 0; k < 3 * n; k += 3) {
-          const start = out[k]!;
-          const end = out[k + 1]!;
-          const at = out[k + 2]!;
-          if (at >= 0) {
-            const place = placeList[at]!;
-            place.builder.add(buf, start, end, lineIndex, place.merchant);
-            buffered += LINE_HEADER_BYTES + end - start;
-            lineIndex++;
-          } else {
-            const place = take({ start, end, next: end }, at === -2);
-            if (place && at === -1) memory.learnCell(buf, start, end, delimiterByte, column, place.index);
+        if (n === 0) return memory.resume();
+        const lines = memory.lines;
+        const last = 3 * (n - 1);
+        const entry = lines[last + 2]!;
+        const placed = entry < 0 ? n - 1 : n;
+        if (placed > 0) {
+          const count = memory.stage(buf, 0, placed, lineIndex, staging);
+          const runs = memory.runs;
+          for (let r = 0; r < 3 * count; r += 3) {
+            builderList[runs[r]!]!.addRecords(staging, runs[r + 1]!, runs[r + 1]! + runs[r + 2]!);
+            buffered += runs[r + 2]!;
           }
+          lineIndex += placed;
+        }
+        if (entry < 0) {
+          const start = lines[last]!;
+          const end = lines[last + 1]!;
+          const place = take({ start, end, next: end }, entry === -2);
+          if (place && entry === -1) memory.learnCell(buf, start, end, delimiterByte, column, place.builderId, place.merchant);
         }
         p = memory.resume();
-        if (n === 0) return p;
       }
     };
 
@@ -143,7 +155,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     for (;;) {
       if (filled === buf.length) {
         // One line fills the buffer: grow it rather than cut the line.
-        if (lineMemory) buf = lineMemory.reserve(2 * buf.length);
+        if (lineMemory) buf = inLineMemory(lineMemory, 2 * buf.length);
         else {
           const grown = Buffer.allocUnsafe(2 * buf.length);
           buf.copy(grown, 0, 0, filled);
@@ -190,12 +202,12 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
 
 /**
  * Where a merchant key's lines go: its merchant (index in the config) and the builder of its
- * bucket's chunk; `index` in the task's list of places, by which scanLines gives it.
+ * bucket's chunk, with the builder's number in the task.
  */
 interface Place {
   merchant: number;
   builder: ChunkBuilder;
-  index: number;
+  builderId: number;
 }
 
 /** The most merchant keys of a task with a builder of their own (above); the rest share their bucket's. */
