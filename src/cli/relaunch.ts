@@ -180,6 +180,11 @@ export function relaunch(script: string, args: readonly string[]): Promise<numbe
   });
 }
 
+/** The FILE operands of the audit this process runs as the child relaunch started; none in any other process. */
+export function relaunchedAuditFiles(args: readonly string[]): string[] {
+  return process.env[LAUNCHED_ENV] === '1' && args[0] === 'audit' ? auditFiles(args.slice(1)) : [];
+}
+
 /**
  * In a child started by relaunch: stops it as on SIGTERM when the first process is gone, and lets
  * the IPC channel with it not keep the child running.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
 import { crc32, inflateRawSync } from 'node:zlib';
@@ -525,6 +525,33 @@ function oleProblem(b: Uint8Array): string | undefined {
     for (const w of walk) state[w] = 2;
   }
   return undefined;
+}
+
+/**
+ * A large file's sha256 and what the preflight finds of it (why it is refused, if it is), in one
+ * read. One buffer, read into again and again: a read stream's fresh buffer per chunk would pile
+ * up gigabytes of garbage faster than a thread collects it.
+ */
+export async function hashAndPreflightFile(file: string): Promise<{ sha256: string; refusal?: string }> {
+  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const hash = createHash('sha256');
+  const scan = new Preflight();
+  let refusal: string | undefined;
+  const fh = await open(file, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      hash.update(chunk);
+      // The preflight holds on to the first chunks until it has seen the head: give it a copy of those.
+      refusal ??= scan.push(scan.detectedKind === undefined ? Buffer.from(chunk) : chunk);
+    }
+  } finally {
+    await fh.close();
+  }
+  refusal ??= scan.end();
+  return { sha256: hash.digest('hex'), ...(refusal ? { refusal } : {}) };
 }
 
 /** The sha256 of a file, streamed: the manifest names a refused file by its hash too. */

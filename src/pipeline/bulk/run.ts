@@ -19,7 +19,7 @@ import type { CarriedRecords } from '../carried.js';
 import { baseName, loadInputs, type InputFile } from '../inputs.js';
 import { buildMerchantData } from '../merchant-data.js';
 import { parseInput, type ParsedInput } from '../parse-input.js';
-import { Preflight } from '../preflight.js';
+import { hashAndPreflightFile } from '../preflight.js';
 import { progressBar } from '../progress.js';
 import { TOOL } from '../tool.js';
 import { bulkContext, type BulkContext } from './_context.js';
@@ -29,6 +29,7 @@ import { parseFileAlone } from './audit-bucket.js';
 import { bucketOf } from './_lines.js';
 import type { BulkPlan, PlannedFile } from './plan.js';
 import { bulkPool, unwrap } from './pool.js';
+import { hashedAhead } from './hash-ahead.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, FilePlan, PartitionResult, PartitionTask, SmallShare, TaskOutcome } from './types.js';
 
 /** What runAudit has settled before it hands a run to the bulk path. */
@@ -316,32 +317,14 @@ async function rangesOf(file: FilePlan, size: number): Promise<[number, number][
 /**
  * The sha256 of each bulk file for the manifest and the run id, and the preflight the in-memory
  * path runs before reading a file (binary content, garbage text, endless lines): one streamed
- * read, in the main thread, while the workers partition.
+ * read, in the main thread, while the workers partition; or what the thread that started with
+ * the process found of the file (hash-ahead.ts), where it did.
  */
-async function hashAndPreflight(files: FilePlan[]): Promise<Map<number, { sha256: string; refused?: string }>> {
-  const out = new Map<number, { sha256: string; refused?: string }>();
-  // One buffer, read into again and again: a read stream's fresh buffer per chunk would pile up
-  // gigabytes of garbage faster than the main thread collects it.
-  const buf = Buffer.allocUnsafe(4 * MiB);
+async function hashAndPreflight(files: FilePlan[]): Promise<Map<number, Hashed>> {
+  const out = new Map<number, Hashed>();
   for (const f of files) {
-    const hash = createHash('sha256');
-    const scan = new Preflight();
-    let refusal: string | undefined;
-    const fh = await open(f.path, 'r');
-    try {
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length);
-        if (bytesRead === 0) break;
-        const chunk = buf.subarray(0, bytesRead);
-        hash.update(chunk);
-        // The preflight holds on to the first chunks until it has seen the head: give it a copy of those.
-        refusal ??= scan.push(scan.detectedKind === undefined ? Buffer.from(chunk) : chunk);
-      }
-    } finally {
-      await fh.close();
-    }
-    refusal ??= scan.end();
-    out.set(f.slot, { sha256: hash.digest('hex'), ...(refusal ? { refused: `${f.file}: refused: ${refusal} (file of ${f.size} bytes)` } : {}) });
+    const { sha256, refusal } = await (hashedAhead(f.path, f.size) ?? hashAndPreflightFile(f.path));
+    out.set(f.slot, { sha256, ...(refusal ? { refused: `${f.file}: refused: ${refusal} (file of ${f.size} bytes)` } : {}) });
   }
   return out;
 }
