@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../../src/model/money.js';
 import { parseLocalDateTime } from '../../src/parsers/_text.js';
 import { LocalTimes, cutLine, keyOf, pairKey, plainAmount, wordsOf } from '../../src/pipeline/bulk/_screen-rows.js';
+import { CUT_ALPHABET, everyLine } from '../_lines.js';
 
 /**
  * The screen's byte-level readings must agree with the parser's own functions wherever the screen
@@ -110,13 +111,7 @@ describe('cutLine', () => {
   it('cuts the same wherever the line lies in memory and wherever its commas and quotes fall in a word', () => {
     // Every line of up to 5 bytes over a, comma, quote and a GBK byte pair's bytes (0xB0 0xA1 as
     // latin1), at each of the four offsets from a word, with bytes around it that must not count.
-    const alphabet = ['a', ',', '"', '\u00b0', '\u00a1'];
-    const lines: string[] = [];
-    const grow = (line: string) => {
-      if (line.length > 0) lines.push(line);
-      if (line.length < 5) for (const c of alphabet) grow(line + c);
-    };
-    grow('');
+    const lines = everyLine(CUT_ALPHABET, 5);
     lines.push('1,2,3,4,5,6,7,8,9', '12345678,9', '1234567,,,', 'a"aaaaaaaaaa', 'aaaaaaaa,aaaa"');
     let compared = 0;
     const wrong: string[] = [];

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ARENA_KEPT, ChunkReader } from '../../src/pipeline/bulk/_chunks.js';
 import { cutLine, wordsOf } from '../../src/pipeline/bulk/_screen-rows.js';
 import { LineMemory } from '../../src/pipeline/bulk/_simd.js';
+import { CUT_ALPHABET, everyLine } from '../_lines.js';
 
 /**
  * The WebAssembly cutLine (assembly/lines.ts) stands in for the JavaScript one wherever a line
@@ -38,13 +39,7 @@ describe('the line memory', () => {
   it('cuts every short line as the JavaScript cutLine, at every offset from a 16-byte block', () => {
     // Every line of up to 4 bytes over a, comma, quote and a GBK byte pair's bytes, and longer
     // lines whose commas and quotes fall either side of a block's end.
-    const alphabet = ['a', ',', '"', '\u00b0', '\u00a1'];
-    const lines: string[] = [];
-    const grow = (line: string) => {
-      if (line.length > 0) lines.push(line);
-      if (line.length < 4) for (const c of alphabet) grow(line + c);
-    };
-    grow('');
+    const lines = everyLine(CUT_ALPHABET, 4);
     lines.push('1,2,3,4,5,6,7,8,9', '123456789012345,6', '1234567890123456,', 'a"aaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaa,aaaa"', `a${',b'.repeat(40)}`);
     const wrong: string[] = [];
     let compared = 0;
