@@ -1,9 +1,10 @@
 /**
  * Byte loops of the bulk path compiled to WebAssembly (AssemblyScript), where 16 bytes compared
- * at once beat what V8 makes of the same loop in JavaScript: cutting a line at its delimiters
- * took the screen about 0.2 µs a line in JavaScript four bytes at a time, 0.05 µs so
- * (BENCHMARKS.md, the eighteenth round). src/pipeline/bulk/_simd.ts loads the module; the
- * JavaScript versions it stands in for stay the reference, and the tests hold the two equal.
+ * at once beat what V8 makes of the same loop in JavaScript: the screen's cutting of a line at
+ * its delimiters (about 0.2 µs a line in JavaScript, four bytes at a time; 0.05 µs here), and
+ * stage 1's finding of a block's lines, their merchant cells and their buckets (BENCHMARKS.md, the
+ * eighteenth round). src/pipeline/bulk/_simd.ts loads the module; the JavaScript versions it
+ * stands in for stay the reference, and the tests hold the two equal.
  *
  * The caller's bytes live in this module's memory, from dataEnd() on. A loop may read up to 15
  * bytes past the end of what it was given (never using them): the caller keeps 16 bytes of

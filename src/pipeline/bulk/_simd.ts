@@ -42,7 +42,7 @@ const MAX_CELLS = 256;
 /** The most lines scanLines gives at a time (BATCH of assembly/lines.ts). */
 export const BATCH = 4096;
 /** The most builders stage() gathers lines for (MAX_BUILDERS of assembly/lines.ts). */
-export const MAX_BUILDERS = 8192;
+const MAX_BUILDERS = 8192;
 const PAGE = 64 * 1024;
 
 export class LineMemory {
@@ -84,7 +84,7 @@ export class LineMemory {
   /**
    * `bytes` bytes of this memory for the caller's data, always from the same address: a larger
    * reservation keeps the bytes of a smaller one. The memory grows when they do not fit, which
-   * detaches every earlier view of it (`bounds` and `lines` are made again): a caller reserves
+   * detaches every earlier view of it (`bounds`, `lines` and `runs` are made again): a caller reserves
    * before it reads into the memory, takes the new view when it reserves more, and keeps nothing
    * of it past its task.
    */
