@@ -25,6 +25,10 @@ export type AheadResult = { path: string; size: number; sha256: string; refusal?
 
 const ahead = new Map<string, Promise<AheadResult>>();
 
+/** The thread, while it runs, and how many callers of hashedAhead wait for it. */
+let thread: Worker | undefined;
+let waiters = 0;
+
 /**
  * Starts the thread on the regular files among `args` (a folder's own files included, not its
  * subfolders') of AHEAD_MIN_BYTES or more. A name that is no such file is left alone: the audit
@@ -48,8 +52,7 @@ export function hashAhead(args: readonly string[]): void {
   if (fresh.length === 0) return;
   const fromSource = import.meta.url.endsWith('.ts');
   const worker = new Worker(new URL(fromSource ? './_hash-ahead-source.mjs' : './hash-ahead-worker.js', import.meta.url), { workerData: fresh });
-  // The run does not wait for it: a file it has not hashed when asked, the run waits for (hashedAhead).
-  worker.unref();
+  thread = worker;
   const waiting = new Map<string, (r: AheadResult) => void>();
   for (const file of fresh) ahead.set(file, new Promise((resolve) => waiting.set(file, resolve)));
   worker.on('message', (r: AheadResult) => {
@@ -61,7 +64,14 @@ export function hashAhead(args: readonly string[]): void {
     waiting.clear();
   };
   worker.on('error', (err) => end(err.message));
-  worker.on('exit', () => end('the thread ended'));
+  worker.on('exit', () => {
+    end('the thread ended');
+    if (thread === worker) thread = undefined;
+  });
+  // A run that ends before asking (a bad contract, say) does not wait for it; one that asks for a
+  // file not hashed yet keeps it running until it answers (hashedAhead). After the listeners:
+  // listening for its messages refs it again.
+  worker.unref();
 }
 
 /**
@@ -71,7 +81,12 @@ export function hashAhead(args: readonly string[]): void {
 export function hashedAhead(file: string, size: number): Promise<{ sha256: string; refusal?: string }> | undefined {
   const result = ahead.get(path.resolve(file));
   if (!result) return undefined;
-  return result.then(async (r) => {
+  const running = thread;
+  if (waiters++ === 0) running?.ref();
+  const answered = result.finally(() => {
+    if (--waiters === 0) running?.unref();
+  });
+  return answered.then(async (r) => {
     if ('sha256' in r && r.size === size) return { sha256: r.sha256, ...(r.refusal ? { refusal: r.refusal } : {}) };
     // Loaded only here: this module is loaded before the tool, to start the thread at once.
     const { hashAndPreflightFile } = await import('../preflight.js');
