@@ -194,4 +194,13 @@ describe('partitionRange, its lines found by WebAssembly or by JavaScript', () =
       expect(simd.lines, label).toBe(text.split(/\r\n|\r|\n/).length - 1);
     }
   });
+
+  it('finds the same lines both ways around a line longer than the read buffer (8 MiB), which grows for it', () => {
+    const row = `${known[0]},2026-10-01,219.78\n`;
+    const text = `${row.repeat(1000)}${known[1]},${'w'.repeat(9 * 1024 * 1024)}\n${row.repeat(1000)}`;
+    const body = Buffer.from(text, 'latin1');
+    const simd = partitionBytes('long-line', body, 0, true);
+    expect(simd).toEqual(partitionBytes('long-line-js', body, 0, false));
+    expect(simd.lines).toBe(2001);
+  });
 });
