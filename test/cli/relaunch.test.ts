@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -141,6 +141,25 @@ describe('an audit through the first process', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('/nonexistent/contracts.yaml');
   });
+
+  it('ends a large audit that fails on its contract without waiting for its files to be hashed', async () => {
+    // 16 GiB of nothing (a sparse file): the thread that hashes it from the start
+    // (src/pipeline/bulk/hash-ahead.ts) would take over ten seconds.
+    const dir = await mkdtemp(path.join(tmpdir(), 'settle-audit-relaunch-'));
+    const file = path.join(dir, 'large.csv');
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, 16 * 1024 ** 3);
+    closeSync(fd);
+    try {
+      const started = Date.now();
+      const run = await runBin(['audit', '--config', '/nonexistent/contracts.yaml', '--out', path.join(dir, 'out'), file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('/nonexistent/contracts.yaml');
+      expect(Date.now() - started).toBeLessThan(6_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /**
@@ -153,7 +172,7 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
   const source = (file: string) => JSON.stringify(pathToFileURL(path.join(root, 'src', 'cli', file)).href);
   await writeFile(
     entry,
-    `import { relaunch, watchLauncher } from ${source('relaunch.ts')};
+    `import { relaunch, relaunchedAuditFiles, watchLauncher } from ${source('relaunch.ts')};
 const args = process.argv.slice(2);
 const code = await relaunch(process.argv[1], args);
 if (code !== undefined) {
@@ -161,6 +180,8 @@ if (code !== undefined) {
 } else {
   process.stderr.write('engine ' + JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');
   watchLauncher();
+  const files = relaunchedAuditFiles(args);
+  if (files.length > 0) (await import(${JSON.stringify(pathToFileURL(path.join(root, 'src', 'pipeline', 'bulk', 'hash-ahead.ts')).href)})).hashAhead(files);
   const { main } = await import(${source('main.ts')});
   process.exitCode = await main(args);
 }
