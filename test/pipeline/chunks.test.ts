@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChunkBuilder, ChunkReader, forEachLine, type ChunkSource } from '../../src/pipeline/bulk/_chunks.js';
+import { ChunkBuilder, ChunkReader, forEachLine, sourceBytes, type ChunkSource } from '../../src/pipeline/bulk/_chunks.js';
 
 /**
  * Spilled chunks are read into memory a thread reuses from one task to the next (_chunks.ts,
@@ -40,7 +40,7 @@ function spill(name: string, lines: string[], perChunk: number): { sources: Chun
 
 /** Reads every source with one reader, then lists each chunk's lines: after all are read, as a task holds them. */
 function readAll(sources: ChunkSource[]): [number, number, string][][] {
-  const reader = new ChunkReader(sources.reduce((n, s) => n + (s.kind === 'memory' ? s.data.byteLength : s.length), 0));
+  const reader = new ChunkReader(sources.reduce((n, s) => n + sourceBytes(s), 0));
   try {
     const chunks = sources.map((s) => reader.read(s));
     return chunks.map((chunk) => {

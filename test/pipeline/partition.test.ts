@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/model/contract.js';
 import { bulkContext } from '../../src/pipeline/bulk/_context.js';
-import { ChunkReader, UNKNOWN_MERCHANT, forEachLine } from '../../src/pipeline/bulk/_chunks.js';
+import { ChunkReader, UNKNOWN_MERCHANT, forEachLine, sourceBytes } from '../../src/pipeline/bulk/_chunks.js';
 import { bucketOf } from '../../src/pipeline/bulk/_lines.js';
 import { partitionRange } from '../../src/pipeline/bulk/partition.js';
 import { SIMD_ENV } from '../../src/pipeline/bulk/_simd.js';
@@ -64,7 +64,7 @@ function partition(name: string, lines: string[], spill: boolean): PartitionResu
 
 /** Each chunk's lines, as stage 2 reads them: [line index, merchant, text]. */
 function chunksOf(result: PartitionResult): { bucket: number; lines: [number, number, string][] }[] {
-  const reader = new ChunkReader(result.chunks.reduce((n, c) => n + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0));
+  const reader = new ChunkReader(result.chunks.reduce((n, c) => n + sourceBytes(c.source), 0));
   try {
     return result.chunks.map((ref) => {
       const chunk = reader.read(ref.source);

@@ -13,6 +13,11 @@ export type ChunkSource =
   | { kind: 'memory'; data: Uint8Array }
   | { kind: 'file'; path: string; offset: number; length: number };
 
+/** A chunk's bytes, in memory or in its spill file. */
+export function sourceBytes(source: ChunkSource): number {
+  return source.kind === 'memory' ? source.data.byteLength : source.length;
+}
+
 /** A chunk of one bucket, from one byte range of one file. */
 export interface ChunkRef {
   bucket: number;
@@ -115,7 +120,7 @@ export class ChunkReader {
   }
 
   read(source: ChunkSource): Buffer {
-    const length = source.kind === 'memory' ? source.data.byteLength : source.length;
+    const length = sourceBytes(source);
     if (this.lines) {
       if (this.used + length > this.lines.length) throw new Error(`chunk reader: more than the ${this.lines.length} bytes announced`);
       const out = this.lines.subarray(this.used, this.used + length);

@@ -12,7 +12,7 @@ import { CarriedDaysReader } from '../../state/store.js';
 import { carriedDays, freshCarriedPos, joinCarriedDays } from '../carried.js';
 import { buildMerchantData, inputFilesOf } from '../merchant-data.js';
 import type { BulkContext } from './_context.js';
-import { ChunkReader, KeyLines, UNKNOWN_MERCHANT, forEachLine } from './_chunks.js';
+import { ChunkReader, KeyLines, UNKNOWN_MERCHANT, forEachLine, sourceBytes } from './_chunks.js';
 import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
 import { RecordSpill } from './_spill-records.js';
@@ -40,7 +40,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
   const byKey = new Map<string, Map<number, KeyLines>>();
   const chunks: Buffer[] = [];
   let bytes = 0;
-  const reader = new ChunkReader(task.files.reduce((n, f) => n + f.chunks.reduce((m, c) => m + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0), 0));
+  const reader = new ChunkReader(task.files.reduce((n, f) => n + f.chunks.reduce((m, c) => m + sourceBytes(c.source), 0), 0));
   try {
     task.files.forEach((file, fileNo) => {
       const delimiterByte = file.delimiter.charCodeAt(0);

@@ -116,13 +116,14 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     };
 
     /**
-     * Takes the whole lines of buf[p, filled) as scanLines finds them, a batch at a time; where
+     * Takes the whole lines of buf[0, filled) as scanLines finds them, a batch at a time; where
      * the next line starts. The lines it placed are gathered by builder (stage) and appended a
      * builder at a time; a line it could not place goes through `take`, and scanLines learns its
      * merchant cell for the lines after.
      */
-    const takeScanned = (memory: LineMemory, p: number, filled: number, atEnd: boolean): number => {
+    const takeScanned = (memory: LineMemory, filled: number, atEnd: boolean): number => {
       const column = task.plan.merchantColumn;
+      let p = 0;
       for (;;) {
         const n = memory.scanLines(buf, p, filled, atEnd, delimiterByte, column);
         if (n === 0) return memory.resume();
@@ -171,7 +172,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
       }
       const atEnd = filePos + filled >= task.end;
       let p = 0;
-      if (lineMemory) p = takeScanned(lineMemory, 0, filled, atEnd);
+      if (lineMemory) p = takeScanned(lineMemory, filled, atEnd);
       else {
         const walker = new LineWalker(buf, filled);
         for (let span = walker.line(p, atEnd); span; span = walker.line(p, atEnd)) {

@@ -24,6 +24,7 @@ import { progressBar } from '../progress.js';
 import { TOOL } from '../tool.js';
 import { bulkContext, type BulkContext } from './_context.js';
 import { addPart } from './_merge.js';
+import { sourceBytes } from './_chunks.js';
 import { countFindings, dateRange, manifestLine, ruleStatusOf, sourceTotalsOf, withFindings } from '../totals.js';
 import { parseFileAlone } from './audit-bucket.js';
 import { bucketOf } from './_lines.js';
@@ -243,7 +244,7 @@ async function auditStage(s: StageInput) {
     for (const [b, chunks] of chunksByBucket) {
       const e = entry(b);
       e.files.push({ ...bucketFileOf(f), chunks });
-      e.bytes += chunks.reduce((n, c) => n + (c.source.kind === 'memory' ? c.source.data.byteLength : c.source.length), 0);
+      e.bytes += chunks.reduce((n, c) => n + sourceBytes(c.source), 0);
     }
   }
   for (const [key, share] of s.small.shares) entry(bucketOf(key, s.buckets)).shares.push([key, share]);
