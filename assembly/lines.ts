@@ -326,3 +326,237 @@ export function stage(base: usize, first: i32, last: i32, lineIndex: i32, stagin
   }
   return builders;
 }
+
+// Stage 2: the cells of a screened line read at once (screen.ts, WasmCells).
+
+/**
+ * What readLine reads of a line: the ops of the file being screened, written by the caller with
+ * useSpec. Each op reads one cell into its purpose's two output numbers.
+ */
+const MAX_OPS: i32 = 24;
+/** specs: op count, delimiter, cells, then each op's kind, column, table and purpose. */
+const spec: usize = memory.data((4 + 4 * MAX_OPS) * 4, 16);
+/** Per op, the entry + 1 of the cell it read last (0: none), tried before the table. */
+const recentEntries: usize = memory.data(MAX_OPS * 4, 16);
+/** readLine's output: two numbers per purpose. */
+const MAX_PURPOSES: i32 = 24;
+const values: usize = memory.data(MAX_PURPOSES * 2 * 8, 16);
+
+export function specAt(): usize {
+  return spec;
+}
+
+export function valuesAt(): usize {
+  return values;
+}
+
+/** The caller wrote a new spec: the cells read last belong to the old one. */
+export function useSpec(): void {
+  memory.fill(recentEntries, 0, <usize>MAX_OPS * 4);
+}
+
+const INTERN: i32 = 1;
+const DATE: i32 = 2;
+const TIME: i32 = 3;
+const DATE_TIME: i32 = 4;
+const AMOUNT: i32 = 5;
+const KEY: i32 = 6;
+
+/**
+ * Cells numbered by their bytes, per table (each of the caller's CellValues is a table): open
+ * addressing, entry + 1 by slot; the cells' bytes one after another in valueBytes. Once full, a
+ * new cell gets -1 and the caller reads it itself.
+ */
+const VALUE_CAPACITY: i32 = 1 << 15;
+const VALUE_SLOTS: i32 = 2 * VALUE_CAPACITY;
+const VALUE_BYTES: i32 = 1 << 20;
+const MAX_TABLES: i32 = 1024;
+const valueSlots: usize = memory.data(VALUE_SLOTS * 4, 16);
+const valueStarts: usize = memory.data(VALUE_CAPACITY * 4, 16);
+const valueLengths: usize = memory.data(VALUE_CAPACITY * 4, 16);
+const valueTables: usize = memory.data(VALUE_CAPACITY * 4, 16);
+const valueIds: usize = memory.data(VALUE_CAPACITY * 4, 16);
+const valueBytes: usize = memory.data(VALUE_BYTES, 16);
+const tableSizes: usize = memory.data(MAX_TABLES * 4, 16);
+let valueCount: i32 = 0;
+let valueBytesUsed: i32 = 0;
+
+/** Forgets every cell numbered: a new task's tables. */
+export function forgetValues(): void {
+  memory.fill(valueSlots, 0, <usize>VALUE_SLOTS * 4);
+  memory.fill(tableSizes, 0, <usize>MAX_TABLES * 4);
+  memory.fill(recentEntries, 0, <usize>MAX_OPS * 4);
+  valueCount = 0;
+  valueBytesUsed = 0;
+}
+
+function sameCell(entry: i32, from: usize, length: i32, table: i32): bool {
+  const e = <usize>entry << 2;
+  return load<i32>(valueLengths + e) == length && load<i32>(valueTables + e) == table && sameBytes(valueBytes + <usize>load<i32>(valueStarts + e), from, length);
+}
+
+/**
+ * Whether the `length` bytes at `a` and `b` are the same, eight at a time (the last eight may
+ * read past both: masked). memory.compare goes byte by byte.
+ */
+function sameBytes(a: usize, b: usize, length: i32): bool {
+  let left = length;
+  while (left >= 8) {
+    if (load<u64>(a) != load<u64>(b)) return false;
+    a += 8;
+    b += 8;
+    left -= 8;
+  }
+  if (left == 0) return true;
+  const mask: u64 = (<u64>1 << (<u64>left << 3)) - 1;
+  return ((load<u64>(a) ^ load<u64>(b)) & mask) == 0;
+}
+
+/** A cell's hash, eight bytes at a time (a cell's last word may read past it: masked). */
+function hashCell(from: usize, length: i32, table: i32): u32 {
+  let h: u64 = ((<u64>table) << 32) ^ <u64>length ^ 0x9e3779b97f4a7c15;
+  let p = from;
+  let left = length;
+  while (left > 0) {
+    let word = load<u64>(p);
+    if (left < 8) word &= (<u64>1 << (<u64>left << 3)) - 1;
+    h = (h ^ word) * 0x9e3779b97f4a7c15;
+    h ^= h >> 29;
+    p += 8;
+    left -= 8;
+  }
+  return <u32>(h ^ (h >> 32));
+}
+
+/** The number of cell [from, from + length) in `table`, numbered on first sight; -1 when it cannot be (tables full). */
+function numberOf(op: i32, from: usize, length: i32, table: i32): i32 {
+  if (table < 0 || table >= MAX_TABLES) return -1;
+  const recent = recentEntries + (<usize>op << 2);
+  const last = load<i32>(recent);
+  if (last != 0 && sameCell(last - 1, from, length, table)) return load<i32>(valueIds + (<usize>(last - 1) << 2));
+  const mask = VALUE_SLOTS - 1;
+  let slot = <i32>hashCell(from, length, table) & mask;
+  for (let entry = load<i32>(valueSlots + (<usize>slot << 2)); entry != 0; entry = load<i32>(valueSlots + (<usize>slot << 2))) {
+    if (sameCell(entry - 1, from, length, table)) {
+      store<i32>(recent, entry);
+      return load<i32>(valueIds + (<usize>(entry - 1) << 2));
+    }
+    slot = (slot + 1) & mask;
+  }
+  if (valueCount >= VALUE_CAPACITY || valueBytesUsed + length > VALUE_BYTES) return -1;
+  memory.copy(valueBytes + <usize>valueBytesUsed, from, <usize>length);
+  const e = <usize>valueCount << 2;
+  const t = tableSizes + (<usize>table << 2);
+  const id = load<i32>(t);
+  store<i32>(t, id + 1);
+  store<i32>(valueStarts + e, valueBytesUsed);
+  store<i32>(valueLengths + e, length);
+  store<i32>(valueTables + e, table);
+  store<i32>(valueIds + e, id);
+  store<i32>(valueSlots + (<usize>slot << 2), valueCount + 1);
+  valueCount++;
+  valueBytesUsed += length;
+  store<i32>(recent, valueCount);
+  return id;
+}
+
+/** Two ASCII digits at `at`, or -1. */
+function twoDigits(at: usize): i32 {
+  const a = <i32>load<u8>(at) - 0x30;
+  const b = <i32>load<u8>(at + 1) - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** `HH:MM:SS` at [from, from + length) as minutes of the day (LocalTimes.time's test), or -1. */
+function minutesOf(from: usize, length: i32): i32 {
+  if (length != 8 || <i32>load<u8>(from + 2) != 0x3a || <i32>load<u8>(from + 5) != 0x3a) return -1;
+  const hour = twoDigits(from);
+  const minute = twoDigits(from + 3);
+  const second = twoDigits(from + 6);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  return hour * 60 + minute;
+}
+
+/** Whether [from, from + length) has the shape LocalTimes.date reads: ten bytes, dashes at 4 and 7. */
+function dateShaped(from: usize, length: i32): bool {
+  return length == 10 && <i32>load<u8>(from + 4) == DASH && <i32>load<u8>(from + 7) == DASH;
+}
+
+/** plainAmount of _screen-rows.ts: a plain decimal in minor units, or -1. */
+function amountOf(from: usize, to: usize): f64 {
+  let minor: i64 = 0;
+  let digits: i32 = 0;
+  let decimals: i32 = -1;
+  for (let p = from; p < to; p++) {
+    const b = <i32>load<u8>(p);
+    const c = b - 0x30;
+    if (c >= 0 && c <= 9) {
+      if (digits < 16) minor = minor * 10 + c;
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (b == 0x2e && decimals < 0 && digits > 0) decimals = 0;
+    else return -1;
+  }
+  if (digits == 0 || digits > 15 || decimals > 2) return -1;
+  for (let d = decimals < 0 ? 0 : decimals; d < 2; d++) minor *= 10;
+  return minor > 9007199254740991 ? -1 : <f64>minor;
+}
+
+/**
+ * keyOf of _screen-rows.ts where it gives a number (plain ASCII digits, at most 14, not a lone
+ * `-` or `--`: digits never are); -1 for any other cell, which the caller reads itself.
+ */
+function keyNumberOf(from: usize, to: usize): f64 {
+  const length = <i32>(to - from);
+  if (length <= 0 || length > 14) return -1;
+  let value: i64 = 0;
+  for (let p = from; p < to; p++) {
+    const c = <i32>load<u8>(p) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return <f64>length * 1e14 + <f64>value;
+}
+
+/**
+ * cutLine of the line [start, end), then each op of the spec on its cell, into `values` (relative
+ * to `base`): false where cutLine is. Per purpose p, values[2p] (and values[2p + 1]):
+ * - INTERN: the cell's number in its table, or -1 (not numbered: read it);
+ * - DATE: a date-shaped cell's number, -2 for any other shape, -1 not numbered;
+ * - TIME: an `HH:MM:SS` cell's minutes of the day, or -1;
+ * - DATE_TIME: for a `YYYY-MM-DD HH:MM:SS` cell (19 bytes, a space at 10), its date's number as
+ *   DATE gives it, and its time's minutes as TIME; -2 for any other shape;
+ * - AMOUNT: plainAmount, -1 for any other cell;
+ * - KEY: keyOf where it is a number, -1 for any other cell (read it).
+ */
+export function readLine(base: usize, start: usize, end: usize): bool {
+  const ops = load<i32>(spec);
+  if (!cutLine(base, start, end, load<i32>(spec + 4), load<i32>(spec + 8))) return false;
+  for (let op = 0; op < ops; op++) {
+    const o = spec + 16 + (<usize>op << 4);
+    const kind = load<i32>(o);
+    const cell = <usize>load<i32>(o + 4) << 3;
+    const table = load<i32>(o + 8);
+    const out = values + (<usize>load<i32>(o + 12) << 4);
+    const from = base + <usize>load<i32>(bounds + cell);
+    const to = base + <usize>load<i32>(bounds + cell + 4);
+    const length = <i32>(to - from);
+    if (kind == INTERN) {
+      store<f64>(out, <f64>numberOf(op, from, length, table));
+    } else if (kind == DATE) {
+      store<f64>(out, dateShaped(from, length) ? <f64>numberOf(op, from, length, table) : -2);
+    } else if (kind == TIME) {
+      store<f64>(out, <f64>minutesOf(from, length));
+    } else if (kind == DATE_TIME) {
+      if (length == 19 && <i32>load<u8>(from + 10) == 0x20 && dateShaped(from, 10)) {
+        store<f64>(out, <f64>numberOf(op, from, 10, table));
+        store<f64>(out + 8, <f64>minutesOf(from + 11, 8));
+      } else store<f64>(out, -2);
+    } else if (kind == AMOUNT) {
+      store<f64>(out, amountOf(from, to));
+    } else if (kind == KEY) {
+      store<f64>(out, keyNumberOf(from, to));
+    }
+  }
+  return true;
+}

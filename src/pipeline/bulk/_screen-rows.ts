@@ -3,6 +3,7 @@ import { cleanCell, parseLocalDateTime } from '../../parsers/_text.js';
 import type { Encoding } from '../../parsers/types.js';
 import { decodeLine, sameBytes } from './_lines.js';
 import { BACKTICK, COLON, DASH, DOT, EQUALS, PIPE, QUOTE, SPACE } from './_bytes.js';
+import type { LineMemory } from './_simd.js';
 
 /**
  * The screen's reading of one line of a header-mapped export (acquirer-csv, pos-journal) straight
@@ -33,6 +34,10 @@ type CellText = string | undefined;
 export class CellValues<V> {
   private readonly recent: { bytes: Buffer; value: V }[] = [];
   private readonly byBytes = new Map<string, V>();
+  /** The values of the cells the line memory numbered in this table (`table`), by number; NOT_YET where not yet worked out. */
+  private readonly byNumber: unknown[] = [];
+  private epoch = -1;
+  private tableNumber = -1;
 
   constructor(
     private readonly encoding: Encoding,
@@ -56,7 +61,41 @@ export class CellValues<V> {
     this.recent.unshift({ bytes: Buffer.from(buf.subarray(start, end)), value: value as V });
     return value as V;
   }
+
+  /**
+   * The table the line memory numbers this column's cells in (LineMemory.readLine), made anew
+   * after the memory forgot its tables: the numbers of an earlier epoch are forgotten here too.
+   */
+  table(memory: LineMemory): number {
+    if (this.epoch !== memory.epoch) {
+      this.epoch = memory.epoch;
+      this.tableNumber = memory.newTable();
+      this.byNumber.length = 0;
+    }
+    return this.tableNumber;
+  }
+
+  /**
+   * The value of the cell at start..end, which the line memory numbered `n` in this table (-1: it
+   * did not number it). Each number's value is worked out by `get` once.
+   */
+  numbered(n: number, buf: Buffer, start: number, end: number): V {
+    const byNumber = this.byNumber;
+    if (n >= 0 && n < byNumber.length) {
+      const value = byNumber[n];
+      if (value !== NOT_YET) return value as V;
+    }
+    const value = this.get(buf, start, end);
+    if (n >= 0) {
+      while (byNumber.length <= n) byNumber.push(NOT_YET);
+      byNumber[n] = value;
+    }
+    return value;
+  }
 }
+
+/** A numbered cell's value not yet worked out (CellValues.numbered). */
+const NOT_YET = Symbol('not yet');
 
 /** What CellValues hands valueOf for a cell the decoder could not read: no valid text is this. */
 export const INVALID = '\uFFFD';
@@ -257,6 +296,14 @@ export class LocalTimes {
     return this.dates.get(buf, start, end);
   }
 
+  /**
+   * date() of a cell the line memory read as DATE (or the date of a DATE_TIME cell, its first ten
+   * bytes at start..end): `n` its number, -1 for a date-shaped cell not numbered, -2 for another shape.
+   */
+  numberedDate(n: number, buf: Buffer, start: number, end: number): string | null {
+    return n === -2 ? null : this.dates.numbered(n, buf, start, end);
+  }
+
   /** Whether `HH:MM:SS` at start..end is a time the parser reads on `date` as written. */
   time(date: string, buf: Buffer, start: number, end: number): boolean {
     if (end - start !== 8 || buf[start + 2] !== COLON || buf[start + 5] !== COLON) return false;
@@ -264,6 +311,16 @@ export class LocalTimes {
     const minute = two(buf, start + 3);
     const second = two(buf, start + 6);
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    return this.kept(date, hour * 60 + minute);
+  }
+
+  /**
+   * Whether the time `minutes` into the day (of a valid `HH:MM:SS`) is one the parser reads on
+   * `date` as written.
+   */
+  kept(date: string, minutes: number): boolean {
+    const hour = (minutes / 60) | 0;
+    const minute = minutes - hour * 60;
     // The lines of a merchant come day after day: the day's quarters are looked up when it changes.
     let quarters: Uint8Array | undefined = this.lastQuarters;
     if (date !== this.lastDate) {
@@ -285,6 +342,11 @@ export class LocalTimes {
     if (end - start !== 19 || buf[start + 10] !== SPACE) return null;
     const date = this.date(buf, start, start + 10);
     return date !== null && this.time(date, buf, start + 11, end) ? date : null;
+  }
+
+  /** The table of date cells in the line memory, for the line memory's DATE and DATE_TIME ops. */
+  dateTable(memory: LineMemory): number {
+    return this.dates.table(memory);
   }
 
   private dateOf(text: CellText): string | null {

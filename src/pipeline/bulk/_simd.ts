@@ -33,7 +33,15 @@ interface LinesModule {
   scanLines(base: number, from: number, limit: number, atEnd: number, delimiter: number, column: number): number;
   runsAt(): number;
   stage(base: number, first: number, last: number, lineIndex: number, staging: number): number;
+  specAt(): number;
+  valuesAt(): number;
+  useSpec(): void;
+  forgetValues(): void;
+  readLine(base: number, start: number, end: number): number;
 }
+
+/** The kinds of readLine's ops (assembly/lines.ts): what each makes of its cell. */
+export const READ = { intern: 1, date: 2, time: 3, dateTime: 4, amount: 5, key: 6 } as const;
 
 /** The bytes a loop may read past the end of its data (assembly/lines.ts). */
 const SLACK = 16;
@@ -43,6 +51,10 @@ const MAX_CELLS = 256;
 export const BATCH = 4096;
 /** The most builders stage() gathers lines for (MAX_BUILDERS of assembly/lines.ts). */
 const MAX_BUILDERS = 8192;
+/** The most ops a spec has, purposes readLine writes and tables it numbers cells in (assembly/lines.ts). */
+export const MAX_OPS = 24;
+export const MAX_PURPOSES = 24;
+const MAX_TABLES = 1024;
 const PAGE = 64 * 1024;
 
 export class LineMemory {
@@ -52,6 +64,14 @@ export class LineMemory {
   lines: Int32Array;
   /** Runs as stage writes them, three numbers each (builder, start, length); a new view after the memory grows. */
   runs: Int32Array;
+  /** What readLine writes, two numbers per purpose; a new view after the memory grows. */
+  values: Float64Array;
+  /**
+   * Which forgetValues this is since the thread began: a table number (newTable) holds only in the
+   * epoch it was given in.
+   */
+  epoch = 0;
+  private tables = 0;
   private readonly dataStart: number;
 
   private constructor(private readonly module: LinesModule) {
@@ -60,6 +80,7 @@ export class LineMemory {
     this.bounds = this.boundsView();
     this.lines = this.linesView();
     this.runs = this.runsView();
+    this.values = this.valuesView();
   }
 
   /** This thread's instance, or undefined where the module cannot be loaded or SIMD_ENV is `off`. */
@@ -96,6 +117,7 @@ export class LineMemory {
       this.bounds = this.boundsView();
       this.lines = this.linesView();
       this.runs = this.runsView();
+      this.values = this.valuesView();
     }
     return Buffer.from(memory.buffer, this.dataStart, bytes);
   }
@@ -152,6 +174,49 @@ export class LineMemory {
    */
   stage(buf: Buffer, first: number, last: number, lineIndex: number, staging: Buffer): number {
     return this.module.stage(buf.byteOffset, first, last, lineIndex, staging.byteOffset);
+  }
+
+  /**
+   * Has readLine read lines with these ops: each four numbers (kind, column, table, purpose), as
+   * assembly/lines.ts lists them, the table -1 where none. The cells it numbered stay numbered.
+   */
+  useSpec(delimiter: number, cells: number, ops: readonly number[]): void {
+    const count = ops.length >> 2;
+    if (count > MAX_OPS) throw new RangeError(`line memory: ${count} ops, at most ${MAX_OPS}`);
+    const spec = new Int32Array(this.module.memory.buffer, this.module.specAt(), 4 + 4 * MAX_OPS);
+    spec[0] = count;
+    spec[1] = delimiter;
+    spec[2] = cells;
+    spec.set(ops, 4);
+    this.module.useSpec();
+  }
+
+  /**
+   * A table for readLine to number cells in, until the next forgetValues; -1 once there are
+   * MAX_TABLES (readLine then numbers none of its cells: the caller reads them).
+   */
+  newTable(): number {
+    return this.tables < MAX_TABLES ? this.tables++ : -1;
+  }
+
+  /** Forgets every table and the cells numbered in them: a new epoch. */
+  forgetValues(): void {
+    this.module.forgetValues();
+    this.tables = 0;
+    this.epoch++;
+  }
+
+  /**
+   * cutLine of the line [start, end) of a buffer this memory holds, and the spec's ops on its
+   * cells into `values` (assembly/lines.ts, readLine); false where cutLine is.
+   */
+  readLine(buf: Buffer, start: number, end: number): boolean {
+    const base = buf.byteOffset;
+    return this.module.readLine(base, base + start, base + end) !== 0;
+  }
+
+  private valuesView(): Float64Array {
+    return new Float64Array(this.module.memory.buffer, this.module.valuesAt(), 2 * MAX_PURPOSES);
   }
 
   private runsView(): Int32Array {

@@ -18,7 +18,7 @@ import { carryOfMatches, type MerchantCarry } from '../../state/carry.js';
 import type { BulkContext } from './_context.js';
 import { KeyLines } from './_chunks.js';
 import { KeyTable } from './_key-table.js';
-import { LineMemory } from './_simd.js';
+import { LineMemory, READ } from './_simd.js';
 import { CellValues, INVALID, LocalTimes, cutLine, keyOf, pairKey, plainAmount, wordsOf, type ColumnMap } from './_screen-rows.js';
 import type { BucketFile, BucketTask, FilePart, SmallShare } from './types.js';
 
@@ -154,6 +154,41 @@ interface ScreenFile {
   text: { name: CellValues<string | undefined | null>; terminal: CellValues<string | undefined | null>; mcc: CellValues<string | undefined | null> };
   cardKind: CellValues<CardKind>;
   approved: CellValues<boolean>;
+  /** The cells the line memory reads of a line (LineMemory.readLine), each for its purpose. */
+  reads: CellRead[];
+}
+
+/**
+ * What each cell the screen reads is for: where the line memory's readLine writes what it made
+ * of the cell (two numbers a purpose, LineMemory.values).
+ */
+const P = {
+  type: 0,
+  code: 1,
+  whole: 2,
+  wholeClock: 3,
+  date: 4,
+  clock: 5,
+  amount: 6,
+  fee: 7,
+  net: 8,
+  settle: 9,
+  cardKind: 10,
+  name: 11,
+  terminal: 12,
+  mcc: 13,
+  reference: 14,
+  batch: 15,
+  trace: 16,
+  status: 17,
+} as const;
+
+/** One op of readLine: its kind (READ), the cell, its purpose, and the values its cells are numbered for ('dates': LocalTimes'). */
+interface CellRead {
+  kind: number;
+  column: number;
+  purpose: number;
+  values?: CellValues<unknown> | 'dates';
 }
 
 export class Screen {
@@ -169,6 +204,8 @@ export class Screen {
     private readonly carriedDays: ((merchantId: string) => readonly AcquirerTxn[]) | undefined,
   ) {
     this.times = new LocalTimes(ctx.parseOptions.timezone);
+    // The cells the line memory numbered for an earlier task are not this task's: its tables start empty.
+    LineMemory.load()?.forgetValues();
     this.withHistory = new Set((ctx.history.months ?? []).map((m) => m.merchantId));
   }
 
@@ -343,7 +380,7 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
   const encoding = file.encoding;
   const text = (valueOf: (t: string) => string | null = (t) => t) => new CellValues<string | undefined | null>(encoding, (t) => (t === undefined ? undefined : t === INVALID ? null : valueOf(t)));
   const typeOf = (t: string | undefined): TxnType | 'empty' | null => (t === undefined ? 'empty' : t === INVALID ? null : (txnTypeFromText(t, CHINAUMS_CODES) ?? null));
-  return {
+  const screenFile: ScreenFile = {
     role,
     file,
     map,
@@ -358,7 +395,32 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
     text: { name: text(), terminal: text((t) => (t.includes('|') ? null : t)), mcc: text() },
     cardKind: new CellValues(encoding, (t) => (t === INVALID ? 'unknown' : cardKindFromText(t))),
     approved: new CellValues(encoding, (t) => t !== INVALID && approvedStatus(t ?? '')),
+    reads: [],
   };
+  // Every cell MerchantMonth reads of a line of this role, where the file has its column.
+  const read = (kind: number, column: number | undefined, purpose: number, values?: CellRead['values']) => {
+    if (column !== undefined) screenFile.reads.push({ kind, column, purpose, ...(values ? { values } : {}) });
+  };
+  read(READ.intern, map.txnType, P.type, screenFile.type);
+  read(READ.intern, map.txnCode, P.code, screenFile.code);
+  read(READ.dateTime, map.txnTime, P.whole, 'dates');
+  read(READ.time, map.txnTime, P.wholeClock);
+  read(READ.date, map.txnDate, P.date, 'dates');
+  read(READ.time, map.txnClock, P.clock);
+  read(READ.amount, map.amount, P.amount);
+  read(READ.key, map.reference, P.reference);
+  if (role === 'acquirer') {
+    read(READ.amount, map.fee, P.fee);
+    read(READ.amount, map.net, P.net);
+    read(READ.date, map.settleDate, P.settle, 'dates');
+    read(READ.intern, map.cardKind, P.cardKind, screenFile.cardKind);
+    read(READ.intern, map.merchantName, P.name, screenFile.text.name);
+    read(READ.intern, map.terminalId, P.terminal, screenFile.text.terminal);
+    read(READ.intern, map.mcc, P.mcc, screenFile.text.mcc);
+    read(READ.key, map.batch, P.batch);
+    read(READ.key, map.trace, P.trace);
+  } else read(READ.intern, map.status, P.status, screenFile.approved);
+  return screenFile;
 }
 
 /** The most cells a screened line may have: the line's cells are cut into a buffer of that size. */
@@ -400,6 +462,8 @@ class MerchantMonth {
    * first merchant, so the view stays valid for the merchant's month.
    */
   private readonly bounds = this.lineMemory?.bounds ?? new Int32Array(2 * MAX_CELLS);
+  /** What the line memory's readLine made of the cells of the line read last, by purpose (P). */
+  private readonly values = this.lineMemory?.values ?? new Float64Array(0);
   /** The memory of the chunk read last, its words (cutLine), and whether the line memory holds it. */
   private wordsBuffer: ArrayBufferLike | undefined;
   private words: Int32Array | null = null;
@@ -461,30 +525,31 @@ class MerchantMonth {
     const { sums, span, dates } = out;
     let settleDate = '';
     let dayNet = 0;
+    this.useSpec(f);
     for (let i = 0; i < kl.count; i++) {
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
       if (date === null) return false;
-      const amount = plainAmount(buf, b[2 * map.amount!]!, b[2 * map.amount! + 1]!);
-      const feeMinor = fee < 0 || b[fee] === b[fee + 1] ? 0 : plainAmount(buf, b[fee]!, b[fee + 1]!);
-      const netMinor = net < 0 || b[net] === b[net + 1] ? amount - feeMinor : plainAmount(buf, b[net]!, b[net + 1]!);
+      const amount = this.cellAmount(buf, P.amount, 2 * map.amount!);
+      const feeMinor = fee < 0 || b[fee] === b[fee + 1] ? 0 : this.cellAmount(buf, P.fee, fee);
+      const netMinor = net < 0 || b[net] === b[net + 1] ? amount - feeMinor : this.cellAmount(buf, P.net, net);
       if (amount < 0 || feeMinor < 0 || netMinor < 0) return false;
       // r.date('settleDate') ?? the transaction's date
-      const settled = settle >= 0 && b[settle] !== b[settle + 1] ? this.times.date(buf, b[settle]!, b[settle + 1]!) : date;
+      const settled = settle >= 0 && b[settle] !== b[settle + 1] ? this.cellDate(buf, P.settle, settle) : date;
       if (settled === null) return false;
-      const cardKind: CardKind = kind < 0 ? 'unknown' : f.cardKind.get(buf, b[kind]!, b[kind + 1]!);
-      const merchantName = name < 0 ? undefined : f.text.name.get(buf, b[name]!, b[name + 1]!);
-      const terminal = terminalAt < 0 ? undefined : f.text.terminal.get(buf, b[terminalAt]!, b[terminalAt + 1]!);
-      const mcc = mccAt < 0 ? undefined : f.text.mcc.get(buf, b[mccAt]!, b[mccAt + 1]!);
+      const cardKind: CardKind = kind < 0 ? 'unknown' : this.cellText(f.cardKind, buf, P.cardKind, kind);
+      const merchantName = name < 0 ? undefined : this.cellText(f.text.name, buf, P.name, name);
+      const terminal = terminalAt < 0 ? undefined : this.cellText(f.text.terminal, buf, P.terminal, terminalAt);
+      const mcc = mccAt < 0 ? undefined : this.cellText(f.text.mcc, buf, P.mcc, mccAt);
       if (merchantName === null || terminal === null || mcc === null) return false;
       if (mcc !== undefined && this.contract.mcc && mcc.trim() !== this.contract.mcc) return false;
 
-      const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
+      const ref = this.cellKey(buf, P.reference, reference);
       if (ref === undefined) return false;
       if (!this.references.addNew(ref, amount)) return false;
       if (terminal !== undefined && batch >= 0 && trace >= 0 && b[batch] !== b[batch + 1] && b[trace] !== b[trace + 1]) {
-        const batchKey = keyOf(buf, b[batch]!, b[batch + 1]!);
-        const traceKey = keyOf(buf, b[trace]!, b[trace + 1]!);
+        const batchKey = this.cellKey(buf, P.batch, batch);
+        const traceKey = this.cellKey(buf, P.trace, trace);
         if (batchKey === undefined || traceKey === undefined || !this.firstTrace(terminal, batchKey, traceKey)) return false;
       }
       const row = this.pricingRow(cardKind, date);
@@ -528,22 +593,22 @@ class MerchantMonth {
   pos(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
     if (f.cells > MAX_CELLS) return undefined;
     const map = f.map;
-    const b = this.bounds;
     const status = map.status === undefined ? -1 : 2 * map.status;
     const reference = map.reference === undefined ? -1 : 2 * map.reference;
     if (reference < 0) return undefined;
     let count = 0;
     let amountMinor = 0;
     const span = new Span();
+    this.useSpec(f);
     for (let i = 0; i < kl.count; i++) {
       const buf = chunks[kl.chunkOf[i]!]!;
       const date = this.common(f, buf, kl.starts[i]!, kl.ends[i]!);
       if (date === null) return undefined;
-      const amount = plainAmount(buf, b[2 * map.amount!]!, b[2 * map.amount! + 1]!);
+      const amount = this.cellAmount(buf, P.amount, 2 * map.amount!);
       if (amount < 0) return undefined;
-      if (status >= 0 && !f.approved.get(buf, b[status]!, b[status + 1]!)) return undefined;
+      if (status >= 0 && !this.cellText(f.approved, buf, P.status, status)) return undefined;
       // The acquirer sale of the same reference, not yet taken, for the same amount.
-      const ref = keyOf(buf, b[reference]!, b[reference + 1]!);
+      const ref = this.cellKey(buf, P.reference, reference);
       if (ref === undefined || this.references.get(ref) !== amount) return undefined;
       this.references.replace(ref, -1);
       count++;
@@ -568,30 +633,90 @@ class MerchantMonth {
       this.words = wordsOf(buf);
       this.inLineMemory = this.lineMemory?.holds(buf) === true;
     }
-    const cut = this.inLineMemory ? this.lineMemory!.cutLine(buf, start, end, f.delimiter, f.cells) : cutLine(buf, this.words, start, end, f.delimiter, f.cells, b);
+    // In the line memory, the line's cells are read at once (useSpec): the reads below take what it made of them.
+    const cut = this.inLineMemory ? this.lineMemory!.readLine(buf, start, end) : cutLine(buf, this.words, start, end, f.delimiter, f.cells, b);
     if (!cut) return null;
     // The merchant cell needs no reading: stage 1 put the line under this key by that cell, read
     // as the parser reads it (_lines.ts, merchantCell).
     for (const c of f.mustBeEmpty) if (b[2 * c] !== b[2 * c + 1]) return null;
     // text('txnType') ?? text('txnCode') ?? '消费'
-    let type: TxnType | 'empty' | null = map.txnType === undefined ? 'empty' : f.type.get(buf, b[2 * map.txnType]!, b[2 * map.txnType + 1]!);
-    if (type === 'empty' && map.txnCode !== undefined) type = f.code.get(buf, b[2 * map.txnCode]!, b[2 * map.txnCode + 1]!);
+    let type: TxnType | 'empty' | null = map.txnType === undefined ? 'empty' : this.cellText(f.type, buf, P.type, 2 * map.txnType);
+    if (type === 'empty' && map.txnCode !== undefined) type = this.cellText(f.code, buf, P.code, 2 * map.txnCode);
     if (type !== 'sale' && type !== 'empty') return null;
     // One date-time cell opening with a year, or a date cell and a time cell (the time-only cell
     // may be the one the header calls the transaction time).
     const whole = map.txnTime === undefined ? -1 : 2 * map.txnTime;
     if (whole >= 0 && b[whole] !== b[whole + 1]) {
-      if (opensWithYear(buf, b[whole]!, b[whole + 1]!)) return this.times.dateTime(buf, b[whole]!, b[whole + 1]!);
+      if (opensWithYear(buf, b[whole]!, b[whole + 1]!)) return this.cellDateTime(buf, whole);
       // Padding would hide a year from the bytes that the parser's trimmed text shows.
       const first = buf[b[whole]!]!;
       if (first < 0x30 || first > 0x39) return null;
     }
     if (map.txnDate === undefined) return null;
-    const date = this.times.date(buf, b[2 * map.txnDate]!, b[2 * map.txnDate + 1]!);
+    const date = this.cellDate(buf, P.date, 2 * map.txnDate);
     if (date === null) return null;
-    const clockCell = map.txnClock !== undefined && b[2 * map.txnClock] !== b[2 * map.txnClock + 1] ? 2 * map.txnClock : whole;
-    if (clockCell < 0 || !this.times.time(date, buf, b[clockCell]!, b[clockCell + 1]!)) return null;
-    return date;
+    if (map.txnClock !== undefined && b[2 * map.txnClock] !== b[2 * map.txnClock + 1]) return this.cellClock(date, buf, P.clock, 2 * map.txnClock) ? date : null;
+    return whole >= 0 && this.cellClock(date, buf, P.wholeClock, whole) ? date : null;
+  }
+
+  /**
+   * Has the line memory read the cells of `f`'s lines (LineMemory.readLine): its tables are those
+   * of this task's CellValues and LocalTimes.
+   */
+  private useSpec(f: ScreenFile): void {
+    const memory = this.lineMemory;
+    if (!memory) return;
+    const ops: number[] = [];
+    for (const r of f.reads) {
+      const table = r.values === undefined ? -1 : r.values === 'dates' ? this.times.dateTable(memory) : r.values.table(memory);
+      ops.push(r.kind, r.column, table, r.purpose);
+    }
+    memory.useSpec(f.delimiter, f.cells, ops);
+  }
+
+  // The reads of a line's cells: from what the line memory made of them when it holds the line,
+  // else from the bytes. `cell` is twice the column (the cell's place in `bounds`).
+
+  /** The value of a column with few values (CellValues). */
+  private cellText<V>(values: CellValues<V>, buf: Buffer, purpose: number, cell: number): V {
+    const b = this.bounds;
+    return this.inLineMemory ? values.numbered(this.values[2 * purpose]!, buf, b[cell]!, b[cell + 1]!) : values.get(buf, b[cell]!, b[cell + 1]!);
+  }
+
+  /** plainAmount of the cell. */
+  private cellAmount(buf: Buffer, purpose: number, cell: number): number {
+    return this.inLineMemory ? this.values[2 * purpose]! : plainAmount(buf, this.bounds[cell]!, this.bounds[cell + 1]!);
+  }
+
+  /** keyOf of the cell. */
+  private cellKey(buf: Buffer, purpose: number, cell: number): number | string | undefined {
+    if (this.inLineMemory) {
+      const key = this.values[2 * purpose]!;
+      if (key >= 0) return key;
+    }
+    return keyOf(buf, this.bounds[cell]!, this.bounds[cell + 1]!);
+  }
+
+  /** LocalTimes.date of the cell. */
+  private cellDate(buf: Buffer, purpose: number, cell: number): string | null {
+    const b = this.bounds;
+    return this.inLineMemory ? this.times.numberedDate(this.values[2 * purpose]!, buf, b[cell]!, b[cell + 1]!) : this.times.date(buf, b[cell]!, b[cell + 1]!);
+  }
+
+  /** LocalTimes.time of the cell on `date`. */
+  private cellClock(date: string, buf: Buffer, purpose: number, cell: number): boolean {
+    if (!this.inLineMemory) return this.times.time(date, buf, this.bounds[cell]!, this.bounds[cell + 1]!);
+    const minutes = this.values[2 * purpose]!;
+    return minutes >= 0 && this.times.kept(date, minutes);
+  }
+
+  /** LocalTimes.dateTime of the transaction's date-time cell (P.whole). */
+  private cellDateTime(buf: Buffer, cell: number): string | null {
+    const b = this.bounds;
+    if (!this.inLineMemory) return this.times.dateTime(buf, b[cell]!, b[cell + 1]!);
+    const date = this.times.numberedDate(this.values[2 * P.whole]!, buf, b[cell]!, b[cell]! + 10);
+    const minutes = this.values[2 * P.whole + 1]!;
+    return date !== null && minutes >= 0 && this.times.kept(date, minutes) ? date : null;
   }
 
   private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
