@@ -448,6 +448,9 @@ class MerchantMonth {
   private lastGroup = 0;
   private readonly identities = new Map<string, { identities: Set<string>; name: string | undefined; mcc: string | undefined }>();
   private readonly pricing = new Map<CardKind, Map<string, PricingRow | null>>();
+  /** The pricing rows asked last and before it, by card kind and date. */
+  private lastRow: AskedRow = { cardKind: undefined, date: '', row: null };
+  private rowBefore: AskedRow = { cardKind: undefined, date: '', row: null };
   /**
    * The month's fee rates as monthlyRates adds them up, when kept: by card kind and transaction
    * date, each date's sums those of its month (`monthRates`, by month and card kind).
@@ -468,6 +471,11 @@ class MerchantMonth {
   private wordsBuffer: ArrayBufferLike | undefined;
   private words: Int32Array | null = null;
   private inLineMemory = false;
+  /** The chunk of the line read last: `buf.buffer` is a call into V8, asked only when the chunk changes. */
+  private lastChunk: Buffer | undefined;
+  /** The daily totals of the line read last, and the last MCC found the contract's. */
+  private lastDay: DailyTotals | undefined;
+  private lastMcc: string | undefined;
 
   constructor(
     private readonly contract: MerchantContract,
@@ -542,7 +550,10 @@ class MerchantMonth {
       const terminal = terminalAt < 0 ? undefined : this.cellText(f.text.terminal, buf, P.terminal, terminalAt);
       const mcc = mccAt < 0 ? undefined : this.cellText(f.text.mcc, buf, P.mcc, mccAt);
       if (merchantName === null || terminal === null || mcc === null) return false;
-      if (mcc !== undefined && this.contract.mcc && mcc.trim() !== this.contract.mcc) return false;
+      if (mcc !== undefined && mcc !== this.lastMcc && this.contract.mcc) {
+        if (mcc.trim() !== this.contract.mcc) return false;
+        this.lastMcc = mcc;
+      }
 
       const ref = this.cellKey(buf, P.reference, reference);
       if (ref === undefined) return false;
@@ -574,12 +585,15 @@ class MerchantMonth {
         dayNet = 0;
       }
       dayNet += netMinor;
-      const day = this.daily.get(date);
+      // A file lists a day's lines together: the day of the line before is most often this one's.
+      let day = this.lastDay;
+      if (day === undefined || day.date !== date) day = this.daily.get(date);
       if (day) {
         day.count++;
         day.amountMinor += amount;
         day.feeMinor += feeMinor;
-      } else this.daily.set(date, { date, count: 1, amountMinor: amount, feeMinor });
+      } else this.daily.set(date, (day = { date, count: 1, amountMinor: amount, feeMinor }));
+      this.lastDay = day;
       if (terminal !== undefined) this.identify(terminal, merchantName, mcc);
       span.add(kl.lines[i]!, date);
       // Stored line by line, not once after the loop: a store there would be code that had not
@@ -628,11 +642,12 @@ class MerchantMonth {
   private common(f: ScreenFile, buf: Buffer, start: number, end: number): string | null {
     const b = this.bounds;
     const { map } = f;
-    if (buf.buffer !== this.wordsBuffer) {
+    if (buf !== this.lastChunk && buf.buffer !== this.wordsBuffer) {
       this.wordsBuffer = buf.buffer;
       this.words = wordsOf(buf);
       this.inLineMemory = this.lineMemory?.holds(buf) === true;
     }
+    this.lastChunk = buf;
     // In the line memory, the line's cells are read at once (useSpec): the reads below take what it made of them.
     const cut = this.inLineMemory ? this.lineMemory!.readLine(buf, start, end) : cutLine(buf, this.words, start, end, f.delimiter, f.cells, b);
     if (!cut) return null;
@@ -731,6 +746,19 @@ class MerchantMonth {
   }
 
   private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
+    // A day's lines mix card kinds, mostly two: the rows of the last two asked are kept at hand.
+    const last = this.lastRow;
+    if (last.cardKind === cardKind && last.date === date) return last.row;
+    const before = this.rowBefore;
+    this.rowBefore = last;
+    if (before.cardKind === cardKind && before.date === date) return (this.lastRow = before).row;
+    before.cardKind = cardKind;
+    before.date = date;
+    before.row = this.pricingRowOf(cardKind, date);
+    return (this.lastRow = before).row;
+  }
+
+  private pricingRowOf(cardKind: CardKind, date: string): PricingRow | null {
     let byDate = this.pricing.get(cardKind);
     if (!byDate) this.pricing.set(cardKind, (byDate = new Map()));
     let row = byDate.get(date);
@@ -833,6 +861,13 @@ class MerchantMonth {
   terminals(): Screened['terminals'] {
     return [...this.identities].map(([terminal, t]) => ({ terminal, identities: [...t.identities] }));
   }
+}
+
+/** A pricing row asked of the contract, by card kind and date (MerchantMonth.pricingRow). */
+interface AskedRow {
+  cardKind: CardKind | undefined;
+  date: string;
+  row: PricingRow | null;
 }
 
 /** What the loop of MerchantMonth.acquirer reads of one file's lines. */
