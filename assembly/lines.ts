@@ -336,8 +336,12 @@ export function stage(base: usize, first: i32, last: i32, lineIndex: i32, stagin
 const MAX_OPS: i32 = 24;
 /** specs: op count, delimiter, cells, then each op's kind, column, table and purpose. */
 const spec: usize = memory.data((4 + 4 * MAX_OPS) * 4, 16);
-/** Per op, the entry + 1 of the cell it read last (0: none), tried before the table. */
-const recentEntries: usize = memory.data(MAX_OPS * 4, 16);
+/**
+ * Per op, the cell it read last, tried before the table: where its bytes lie among the numbered
+ * cells', its length (-1: none) and its number. Consecutive lines mostly share a type, a date, a
+ * card kind, a name.
+ */
+const recentCells: usize = memory.data(MAX_OPS * 16, 16);
 /** readLine's output: two numbers per purpose. */
 const MAX_PURPOSES: i32 = 24;
 const values: usize = memory.data(MAX_PURPOSES * 2 * 8, 16);
@@ -352,8 +356,13 @@ export function valuesAt(): usize {
 
 /** The caller wrote a new spec: the cells read last belong to the old one. */
 export function useSpec(): void {
-  memory.fill(recentEntries, 0, <usize>MAX_OPS * 4);
+  forgetRecent();
 }
+
+function forgetRecent(): void {
+  for (let op = 0; op < MAX_OPS; op++) store<i32>(recentCells + (<usize>op << 4) + 4, -1);
+}
+forgetRecent();
 
 const INTERN: i32 = 1;
 const DATE: i32 = 2;
@@ -385,11 +394,12 @@ let valueBytesUsed: i32 = 0;
 export function forgetValues(): void {
   memory.fill(valueSlots, 0, <usize>VALUE_SLOTS * 4);
   memory.fill(tableSizes, 0, <usize>MAX_TABLES * 4);
-  memory.fill(recentEntries, 0, <usize>MAX_OPS * 4);
+  forgetRecent();
   valueCount = 0;
   valueBytesUsed = 0;
 }
 
+@inline
 function sameCell(entry: i32, from: usize, length: i32, table: i32): bool {
   const e = <usize>entry << 2;
   return load<i32>(valueLengths + e) == length && load<i32>(valueTables + e) == table && sameBytes(valueBytes + <usize>load<i32>(valueStarts + e), from, length);
@@ -399,6 +409,7 @@ function sameCell(entry: i32, from: usize, length: i32, table: i32): bool {
  * Whether the `length` bytes at `a` and `b` are the same, eight at a time (the last eight may
  * read past both: masked). memory.compare goes byte by byte.
  */
+@inline
 function sameBytes(a: usize, b: usize, length: i32): bool {
   let left = length;
   while (left >= 8) {
@@ -431,15 +442,19 @@ function hashCell(from: usize, length: i32, table: i32): u32 {
 /** The number of cell [from, from + length) in `table`, numbered on first sight; -1 when it cannot be (tables full). */
 function numberOf(op: i32, from: usize, length: i32, table: i32): i32 {
   if (table < 0 || table >= MAX_TABLES) return -1;
-  const recent = recentEntries + (<usize>op << 2);
-  const last = load<i32>(recent);
-  if (last != 0 && sameCell(last - 1, from, length, table)) return load<i32>(valueIds + (<usize>(last - 1) << 2));
+  // The op's table is the same for every line of a spec: the last cell is its length and bytes.
+  const recent = recentCells + (<usize>op << 4);
+  if (load<i32>(recent + 4) == length && sameBytes(valueBytes + <usize>load<i32>(recent), from, length)) return load<i32>(recent + 8);
   const mask = VALUE_SLOTS - 1;
   let slot = <i32>hashCell(from, length, table) & mask;
   for (let entry = load<i32>(valueSlots + (<usize>slot << 2)); entry != 0; entry = load<i32>(valueSlots + (<usize>slot << 2))) {
     if (sameCell(entry - 1, from, length, table)) {
-      store<i32>(recent, entry);
-      return load<i32>(valueIds + (<usize>(entry - 1) << 2));
+      const e = <usize>(entry - 1) << 2;
+      const id = load<i32>(valueIds + e);
+      store<i32>(recent, load<i32>(valueStarts + e));
+      store<i32>(recent + 4, length);
+      store<i32>(recent + 8, id);
+      return id;
     }
     slot = (slot + 1) & mask;
   }
@@ -454,13 +469,16 @@ function numberOf(op: i32, from: usize, length: i32, table: i32): i32 {
   store<i32>(valueTables + e, table);
   store<i32>(valueIds + e, id);
   store<i32>(valueSlots + (<usize>slot << 2), valueCount + 1);
+  store<i32>(recent, valueBytesUsed);
+  store<i32>(recent + 4, length);
+  store<i32>(recent + 8, id);
   valueCount++;
   valueBytesUsed += length;
-  store<i32>(recent, valueCount);
   return id;
 }
 
 /** Two ASCII digits at `at`, or -1. */
+@inline
 function twoDigits(at: usize): i32 {
   const a = <i32>load<u8>(at) - 0x30;
   const b = <i32>load<u8>(at + 1) - 0x30;
