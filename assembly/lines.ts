@@ -370,6 +370,7 @@ const TIME: i32 = 3;
 const DATE_TIME: i32 = 4;
 const AMOUNT: i32 = 5;
 const KEY: i32 = 6;
+const PAIR: i32 = 7;
 
 /**
  * Cells numbered by their bytes, per table (each of the caller's CellValues is a table): open
@@ -536,6 +537,19 @@ function keyNumberOf(from: usize, to: usize): f64 {
   return <f64>length * 1e14 + <f64>value;
 }
 
+/** A cell of 1 to 7 digits as length × 10^7 + value (pairKey's half of a key), or -1. */
+function halfPairOf(from: usize, to: usize): f64 {
+  const length = <i32>(to - from);
+  if (length <= 0 || length > 7) return -1;
+  let value: i32 = 0;
+  for (let p = from; p < to; p++) {
+    const c = <i32>load<u8>(p) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return <f64>length * 1e7 + <f64>value;
+}
+
 /**
  * cutLine of the line [start, end), then each op of the spec on its cell, into `values` (relative
  * to `base`): false where cutLine is. Per purpose p, values[2p] (and values[2p + 1]):
@@ -545,7 +559,9 @@ function keyNumberOf(from: usize, to: usize): f64 {
  * - DATE_TIME: for a `YYYY-MM-DD HH:MM:SS` cell (19 bytes, a space at 10), its date's number as
  *   DATE gives it, and its time's minutes as TIME; -2 for any other shape;
  * - AMOUNT: plainAmount, -1 for any other cell;
- * - KEY: keyOf where it is a number, -1 for any other cell (read it).
+ * - KEY: keyOf where it is a number, -1 for any other cell (read it);
+ * - PAIR: pairKey of the keys of this cell and of the cell of column `table` (a batch and a trace
+ *   number) where it is a number, -1 otherwise (read them).
  */
 export function readLine(base: usize, start: usize, end: usize): bool {
   const ops = load<i32>(spec);
@@ -574,6 +590,11 @@ export function readLine(base: usize, start: usize, end: usize): bool {
       store<f64>(out, amountOf(from, to));
     } else if (kind == KEY) {
       store<f64>(out, keyNumberOf(from, to));
+    } else if (kind == PAIR) {
+      const other = <usize>table << 3;
+      const batch = halfPairOf(from, to);
+      const trace = halfPairOf(base + <usize>load<i32>(bounds + other), base + <usize>load<i32>(bounds + other + 4));
+      store<f64>(out, batch < 0 || trace < 0 ? -1 : batch * 8e7 + trace);
     }
   }
   return true;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CellValues, LocalTimes, keyOf, plainAmount } from '../../src/pipeline/bulk/_screen-rows.js';
+import { CellValues, LocalTimes, keyOf, pairKey, plainAmount } from '../../src/pipeline/bulk/_screen-rows.js';
 import { LineMemory, READ } from '../../src/pipeline/bulk/_simd.js';
 
 /**
@@ -53,6 +53,20 @@ describe('readLine', () => {
         expect([key, values[2]]).toEqual([key, typeof want === 'number' ? want : -1]);
       }
     }
+  });
+
+  it('reads a batch and a trace number as pairKey reads their keys', () => {
+    const digits = ['0', '1', '9', 'a', '-', ' '];
+    fc.assert(
+      fc.property(cellOver(digits, 9), cellOver(digits, 9), fc.integer({ min: 0, max: 31 }), (batch, trace, offset) => {
+        const { buf, bounds, values } = read(['a', batch, 'x', trace], [READ.pair, 1, 3, 0], offset);
+        const [batchKey, traceKey] = [keyOf(buf, bounds[2]!, bounds[3]!), keyOf(buf, bounds[6]!, bounds[7]!)];
+        const want = batchKey === undefined || traceKey === undefined ? undefined : pairKey(batchKey, traceKey);
+        // A pair that is not a number is read by keyOf and pairKey themselves (-1).
+        expect(values[0]).toBe(typeof want === 'number' ? want : -1);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it('reads dates, times and date-times as LocalTimes does', () => {

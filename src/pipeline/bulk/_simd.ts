@@ -41,7 +41,7 @@ interface LinesModule {
 }
 
 /** The kinds of readLine's ops (assembly/lines.ts): what each makes of its cell. */
-export const READ = { intern: 1, date: 2, time: 3, dateTime: 4, amount: 5, key: 6 } as const;
+export const READ = { intern: 1, date: 2, time: 3, dateTime: 4, amount: 5, key: 6, pair: 7 } as const;
 
 /** The bytes a loop may read past the end of its data (assembly/lines.ts). */
 const SLACK = 16;

@@ -178,9 +178,8 @@ const P = {
   terminal: 12,
   mcc: 13,
   reference: 14,
-  batch: 15,
-  trace: 16,
-  status: 17,
+  pair: 15,
+  status: 16,
 } as const;
 
 /** One op of readLine: its kind (READ), the cell, its purpose, and the values its cells are numbered for ('dates': LocalTimes'). */
@@ -189,6 +188,8 @@ interface CellRead {
   column: number;
   purpose: number;
   values?: CellValues<unknown> | 'dates';
+  /** A PAIR's second column. */
+  other?: number;
 }
 
 export class Screen {
@@ -398,8 +399,8 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
     reads: [],
   };
   // Every cell MerchantMonth reads of a line of this role, where the file has its column.
-  const read = (kind: number, column: number | undefined, purpose: number, values?: CellRead['values']) => {
-    if (column !== undefined) screenFile.reads.push({ kind, column, purpose, ...(values ? { values } : {}) });
+  const read = (kind: number, column: number | undefined, purpose: number, values?: CellRead['values'], other?: number) => {
+    if (column !== undefined) screenFile.reads.push({ kind, column, purpose, ...(values ? { values } : {}), ...(other !== undefined ? { other } : {}) });
   };
   read(READ.intern, map.txnType, P.type, screenFile.type);
   read(READ.intern, map.txnCode, P.code, screenFile.code);
@@ -417,8 +418,8 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
     read(READ.intern, map.merchantName, P.name, screenFile.text.name);
     read(READ.intern, map.terminalId, P.terminal, screenFile.text.terminal);
     read(READ.intern, map.mcc, P.mcc, screenFile.text.mcc);
-    read(READ.key, map.batch, P.batch);
-    read(READ.key, map.trace, P.trace);
+    // The (batch, trace) key, the column of the trace number where a table's would be.
+    if (map.trace !== undefined) read(READ.pair, map.batch, P.pair, undefined, map.trace);
   } else read(READ.intern, map.status, P.status, screenFile.approved);
   return screenFile;
 }
@@ -559,9 +560,8 @@ class MerchantMonth {
       if (ref === undefined) return false;
       if (!this.references.addNew(ref, amount)) return false;
       if (terminal !== undefined && batch >= 0 && trace >= 0 && b[batch] !== b[batch + 1] && b[trace] !== b[trace + 1]) {
-        const batchKey = this.cellKey(buf, P.batch, batch);
-        const traceKey = this.cellKey(buf, P.trace, trace);
-        if (batchKey === undefined || traceKey === undefined || !this.firstTrace(terminal, batchKey, traceKey)) return false;
+        const pair = this.cellPair(buf, batch, trace);
+        if (pair === undefined || !this.firstTrace(terminal, pair)) return false;
       }
       const row = this.pricingRow(cardKind, date);
       if (row) {
@@ -683,7 +683,7 @@ class MerchantMonth {
     if (!memory) return;
     const ops: number[] = [];
     for (const r of f.reads) {
-      const table = r.values === undefined ? -1 : r.values === 'dates' ? this.times.dateTable(memory) : r.values.table(memory);
+      const table = r.other ?? (r.values === undefined ? -1 : r.values === 'dates' ? this.times.dateTable(memory) : r.values.table(memory));
       ops.push(r.kind, r.column, table, r.purpose);
     }
     memory.useSpec(f.delimiter, f.cells, ops);
@@ -712,6 +712,18 @@ class MerchantMonth {
     return keyOf(buf, this.bounds[cell]!, this.bounds[cell + 1]!);
   }
 
+  /** pairKey of the keys of the batch and trace cells, undefined where either has none. */
+  private cellPair(buf: Buffer, batchCell: number, traceCell: number): number | string | undefined {
+    if (this.inLineMemory) {
+      const pair = this.values[2 * P.pair]!;
+      if (pair >= 0) return pair;
+    }
+    const b = this.bounds;
+    const batch = keyOf(buf, b[batchCell]!, b[batchCell + 1]!);
+    const trace = keyOf(buf, b[traceCell]!, b[traceCell + 1]!);
+    return batch === undefined || trace === undefined ? undefined : pairKey(batch, trace);
+  }
+
   /** LocalTimes.date of the cell. */
   private cellDate(buf: Buffer, purpose: number, cell: number): string | null {
     const b = this.bounds;
@@ -734,7 +746,7 @@ class MerchantMonth {
     return date !== null && minutes >= 0 && this.times.kept(date, minutes) ? date : null;
   }
 
-  private firstTrace(terminal: string, batch: number | string, trace: number | string): boolean {
+  private firstTrace(terminal: string, pair: number | string): boolean {
     // Most lines are on the terminal of the line before: its group is looked up when it changes.
     if (terminal !== this.lastTerminal) {
       let group = this.terminalGroups.get(terminal);
@@ -742,7 +754,7 @@ class MerchantMonth {
       this.lastTerminal = terminal;
       this.lastGroup = group;
     }
-    return this.traces.addNew(pairKey(batch, trace), 1, this.lastGroup);
+    return this.traces.addNew(pair, 1, this.lastGroup);
   }
 
   private pricingRow(cardKind: CardKind, date: string): PricingRow | null {
