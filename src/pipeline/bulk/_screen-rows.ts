@@ -275,6 +275,16 @@ function two(buf: Buffer, at: number): number {
 }
 
 /**
+ * The quarter hours LocalTimes asked the parser about, by time zone and date, kept by the thread
+ * for the next LocalTimes of the zone: each stage-2 task makes its own, and a month's 3 000 quarter
+ * hours asked again by each task of a 5 M-row month cost a worker a fifth of a second of luxon.
+ * The answer for a zone and a local time never changes. Past QUARTER_DATES_KEPT dates (a
+ * long-running schedule), a zone's start again.
+ */
+const QUARTERS = new Map<string, Map<string, Uint8Array>>();
+const QUARTER_DATES_KEPT = 4096;
+
+/**
  * Dates and times of one time zone as the parser reads them (parseLocalDateTime), for the plain
  * shapes `YYYY-MM-DD` and `HH:MM:SS`: each date, and each quarter hour of it, is asked of the
  * parser's own function once, and a time is read only where that answer keeps the local time as
@@ -283,12 +293,16 @@ function two(buf: Buffer, at: number): number {
  */
 export class LocalTimes {
   private readonly dates = new CellValues<string | null>('utf-8', (text) => this.dateOf(text));
-  /** By date, each quarter hour of the day: UNKNOWN until asked, then KEPT or MOVED. */
-  private readonly quarters = new Map<string, Uint8Array>();
+  /** By date, each quarter hour of the day: UNKNOWN until asked, then KEPT or MOVED (QUARTERS). */
+  private readonly quarters: Map<string, Uint8Array>;
   private lastDate: string | undefined;
   private lastQuarters: Uint8Array = new Uint8Array(96);
 
-  constructor(private readonly zone: string) {}
+  constructor(private readonly zone: string) {
+    let quarters = QUARTERS.get(zone);
+    if (!quarters || quarters.size >= QUARTER_DATES_KEPT) QUARTERS.set(zone, (quarters = new Map()));
+    this.quarters = quarters;
+  }
 
   /** The date of a `YYYY-MM-DD` cell, null for any other cell or a date the zone does not have. */
   date(buf: Buffer, start: number, end: number): string | null {
