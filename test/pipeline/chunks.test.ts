@@ -28,7 +28,7 @@ function spill(name: string, lines: string[], perChunk: number): { sources: Chun
       builder.add(bytes, 0, bytes.length, from + i, i % 7);
       chunk.push([from + i, i % 7, line]);
     });
-    const data = Buffer.from(builder.view());
+    const data = Buffer.concat(builder.pieces());
     parts.push(data);
     sources.push({ kind: 'file', path: file, offset, length: data.length });
     expected.push(chunk);

@@ -31,10 +31,19 @@ export const UNKNOWN_MERCHANT = 0xffffffff;
 /** Bytes before each line's own. */
 export const LINE_HEADER_BYTES = 12;
 
-/** A growable byte buffer for one bucket's lines. */
+/**
+ * One bucket's (or merchant key's) lines, in order: records it copies into a growable buffer of
+ * its own, and records made elsewhere that it holds without copying (addView).
+ */
 export class ChunkBuilder {
   private buf: Buffer;
+  /** The bytes of all its records. */
   length = 0;
+  /** The bytes of `buf` in use, and how many of them `held` lists already. */
+  private own = 0;
+  private ownHeld = 0;
+  /** Its records so far, in order, where it holds views (addView); empty while it has none. */
+  private readonly held: Buffer[] = [];
 
   constructor(initial = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -42,11 +51,11 @@ export class ChunkBuilder {
 
   /** Appends line [start, end) of `src`, whose index within its range is `lineIndex`. */
   add(src: Buffer, start: number, end: number, lineIndex: number, merchant: number): void {
-    const need = this.length + LINE_HEADER_BYTES + (end - start);
+    const need = this.own + LINE_HEADER_BYTES + (end - start);
     if (need > this.buf.length) this.grow(need);
     // Byte by byte: Buffer#writeUInt32LE checks its arguments on every call, a tenth of stage 1.
     const out = this.buf;
-    const at = this.length;
+    const at = this.own;
     const length = end - start;
     out[at] = lineIndex;
     out[at + 1] = lineIndex >>> 8;
@@ -61,30 +70,54 @@ export class ChunkBuilder {
     out[at + 10] = length >>> 16;
     out[at + 11] = length >>> 24;
     src.copy(out, at + LINE_HEADER_BYTES, start, end);
-    this.length = need;
+    this.length += need - this.own;
+    this.own = need;
   }
 
   /** Appends src[start, end): records as `add` makes them, made already (the line memory's stage). */
   addRecords(src: Buffer, start: number, end: number): void {
-    const need = this.length + (end - start);
+    const need = this.own + (end - start);
     if (need > this.buf.length) this.grow(need);
-    src.copy(this.buf, this.length, start, end);
-    this.length = need;
+    src.copy(this.buf, this.own, start, end);
+    this.length += end - start;
+    this.own = need;
+  }
+
+  /**
+   * Appends records made already, as addRecords does, without copying them: `records` must keep
+   * its bytes until the builder is cleared.
+   */
+  addView(records: Buffer): void {
+    this.holdOwn();
+    this.held.push(records);
+    this.length += records.length;
+  }
+
+  /** The records of `buf` not yet listed in `held`, listed there (once `held` is in use). */
+  private holdOwn(): void {
+    if (this.own > this.ownHeld) this.held.push(this.buf.subarray(this.ownHeld, this.own));
+    this.ownHeld = this.own;
   }
 
   private grow(need: number): void {
+    // Views of the old buffer in `held` keep it, and its bytes, until the builder is cleared.
     const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
-    this.buf.copy(grown, 0, 0, this.length);
+    this.buf.copy(grown, this.ownHeld, this.ownHeld, this.own);
     this.buf = grown;
   }
 
-  /** The bytes so far, to write out or copy at once: the builder then starts over in the same buffer. */
-  view(): Buffer {
-    return this.buf.subarray(0, this.length);
+  /** Its records so far, in order, to write out or copy at once: the builder then starts over (clear). */
+  pieces(): Buffer[] {
+    if (this.held.length === 0) return this.own === 0 ? [] : [this.buf.subarray(0, this.own)];
+    this.holdOwn();
+    return [...this.held];
   }
 
   clear(): void {
     this.length = 0;
+    this.own = 0;
+    this.ownHeld = 0;
+    this.held.length = 0;
   }
 }
 

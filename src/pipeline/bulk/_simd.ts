@@ -47,8 +47,8 @@ export const READ = { intern: 1, date: 2, time: 3, dateTime: 4, amount: 5, key: 
 const SLACK = 16;
 /** The most cells cutLine cuts a line into (MAX_CELLS of assembly/lines.ts). */
 const MAX_CELLS = 256;
-/** The most lines scanLines gives at a time (BATCH of assembly/lines.ts). */
-export const BATCH = 4096;
+/** The most lines scanLines gives at a time (BATCH of assembly/lines.ts, which says why so many). */
+export const BATCH = 65536;
 /** The most builders stage() gathers lines for (MAX_BUILDERS of assembly/lines.ts). */
 const MAX_BUILDERS = 8192;
 /** The most ops a spec has, purposes readLine writes and tables it numbers cells in (assembly/lines.ts). */

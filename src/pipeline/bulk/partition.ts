@@ -68,7 +68,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
 
   const flush = () => {
     for (const [bucket, builders] of bucketBuilders) {
-      const data = builders.flatMap((b) => (b.length === 0 ? [] : [b.view()]));
+      const data = builders.flatMap((b) => b.pieces());
       if (data.length === 0) continue;
       const length = data.reduce((n, d) => n + d.length, 0);
       if (task.spillPath === undefined) {
@@ -83,17 +83,29 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
       for (const b of builders) b.clear();
     }
     buffered = 0;
+    // Everything staged is written out: the room is free again.
+    staged = 0;
   };
 
   // Room for a block and the partial line carried over from the previous one: the thread's
   // buffer, reused by every range it partitions (see readBuffer). In the thread's line memory
   // where it has one, whose scanLines finds the lines and places them (see takeScanned), followed
   // there by the room its stage gathers a block's lines in.
+  //
+  // A spilling task keeps what stage gathers where it gathered it until the next flush: the
+  // builders hold views of it (addView), instead of copying it into buffers of their own, one
+  // copy of the month's bytes less (BENCHMARKS.md, the nineteenth round). Its room then holds a
+  // flush's worth of records besides a block's; when a block's lines do not fit in what is left,
+  // the task flushes first. A task in memory copies them, as its chunks outlive the task.
   const lineMemory = LineMemory.load();
   lineMemory?.forgetCells();
+  const spilling = task.spillPath !== undefined;
   let staging: Buffer = Buffer.alloc(0);
+  /** Bytes of `staging` holding records the builders view, until the next flush. */
+  let staged = 0;
   const inLineMemory = (memory: LineMemory, bytes: number): Buffer => {
-    const both = memory.reserve(bytes + bytes + LINE_HEADER_BYTES * BATCH);
+    const room = bytes + LINE_HEADER_BYTES * BATCH + (spilling ? task.flushBytes : 0);
+    const both = memory.reserve(bytes + room);
     staging = both.subarray(bytes);
     return both.subarray(0, bytes);
   };
@@ -132,12 +144,21 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
         const entry = lines[last + 2]!;
         const placed = entry < 0 ? n - 1 : n;
         if (placed > 0) {
-          const count = memory.stage(buf, 0, placed, lineIndex, staging);
+          // The records of these lines: their bytes and a header each.
+          const bytes = lines[3 * (placed - 1) + 1]! - lines[0]! + LINE_HEADER_BYTES * placed;
+          if (spilling && staged + bytes > staging.length) flush();
+          const into = spilling ? staging.subarray(staged) : staging;
+          const count = memory.stage(buf, 0, placed, lineIndex, into);
           const runs = memory.runs;
           for (let r = 0; r < 3 * count; r += 3) {
-            builderList[runs[r]!]!.addRecords(staging, runs[r + 1]!, runs[r + 1]! + runs[r + 2]!);
-            buffered += runs[r + 2]!;
+            const builder = builderList[runs[r]!]!;
+            const from = runs[r + 1]!;
+            const length = runs[r + 2]!;
+            if (spilling) builder.addView(into.subarray(from, from + length));
+            else builder.addRecords(into, from, from + length);
+            buffered += length;
           }
+          if (spilling) staged += bytes;
           lineIndex += placed;
         }
         if (entry < 0) {
@@ -155,8 +176,12 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     let filled = 0;
     for (;;) {
       if (filled === buf.length) {
-        // One line fills the buffer: grow it rather than cut the line.
-        if (lineMemory) buf = inLineMemory(lineMemory, 2 * buf.length);
+        // One line fills the buffer: grow it rather than cut the line. Growing the line memory
+        // detaches every view of it: what the builders view is written out first.
+        if (lineMemory) {
+          if (staged > 0) flush();
+          buf = inLineMemory(lineMemory, 2 * buf.length);
+        }
         else {
           const grown = Buffer.allocUnsafe(2 * buf.length);
           buf.copy(grown, 0, 0, filled);
