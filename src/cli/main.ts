@@ -6,7 +6,10 @@ import { PARSERS } from '../parsers/index.js';
 import { TOOL } from '../pipeline/tool.js';
 import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
-import { historyCommand, scheduleCommand, type ScheduleCommandOptions } from './schedule.js';
+import type { ScheduleCommandOptions } from './schedule.js';
+
+/** The schedule and history commands, with node-cron, loaded only when one of them runs. */
+const scheduling = () => import('./schedule.js');
 
 // Log lines can quote file names and rows: card numbers in them are masked like in every output.
 const log = (line: string) => process.stderr.write(`${maskPans(line)}\n`);
@@ -40,14 +43,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--cron <expr>', 'cron expression, in the contract time zone', '0 6 * * *')
     .option('--state <db>', 'SQLite state store (default <out>/settle-audit.db)')
     .option('--min-age <seconds>', 'leave files modified more recently than this for the next run', '5')
-    .action(async (opts: ScheduleCommandOptions) => setExit(await scheduleCommand(opts, log)));
+    .action(async (opts: ScheduleCommandOptions) => setExit(await (await scheduling()).scheduleCommand(opts, log)));
 
   program
     .command('history')
     .description('list the runs recorded in a state store, or with --open its open items')
     .requiredOption('--state <db>', 'SQLite state store')
     .option('--open', 'list the open items (awaiting settlement or credit, and overdue ones)')
-    .action((opts: { state: string; open?: boolean }) => setExit(historyCommand(opts, (line) => process.stdout.write(`${line}\n`))));
+    .action(async (opts: { state: string; open?: boolean }) => setExit((await scheduling()).historyCommand(opts, (line) => process.stdout.write(`${line}\n`))));
 
   program
     .command('demo')

@@ -1,4 +1,5 @@
-import { inflateSync } from 'fflate';
+import { createRequire } from 'node:module';
+import type { inflateSync as InflateSync } from 'fflate';
 import { DateTime } from 'luxon';
 import { parseAmount } from '../model/money.js';
 import type { AcquirerTxn, ControlCheck, TxnType } from '../model/records.js';
@@ -455,6 +456,8 @@ export function readAlipayZip(bytes: Uint8Array, maxTotalBytes = 1024 ** 3): Zip
     if (method === 0) entries.push({ name, bytes: data.slice() });
     else if (method === 8) {
       // One byte of headroom tells an entry that inflates past its declared size from one that fits.
+      // fflate loaded when a zipped bill is first read: most runs read none.
+      const { inflateSync } = createRequire(import.meta.url)('fflate') as { inflateSync: typeof InflateSync };
       const out = inflateSync(data, { out: new Uint8Array(size + 1) });
       if (out.length !== size) throw new Error(`zip entry "${name}": inflates to ${out.length > size ? 'more' : 'fewer'} bytes than the ${size} declared`);
       entries.push({ name, bytes: out });

@@ -1,5 +1,6 @@
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
 import { TextDecoder } from 'node:util';
+import type { SaxesParser } from 'saxes';
 import { minorDigits, parseAmount } from '../model/money.js';
 import type { BankEntry } from '../model/records.js';
 import { Tally, bankRecord, checkEvent, maskIfCard, rejectEvent, withOptional } from './_bank.js';
@@ -7,6 +8,14 @@ import { defineParser, type FileInfo, type ParseEvent, type ParserInput } from '
 import { ownValue } from './_text.js';
 
 const ID = 'camt053';
+
+/**
+ * The XML parser's class, loaded when a camt.053 file is first parsed: every run loads this
+ * module with the parsers, and most read no XML (saxes costs a process or worker thread about
+ * 30 ms to load).
+ */
+let Saxes: typeof SaxesParser | undefined;
+const load = createRequire(import.meta.url);
 
 /** Characters handed to the XML parser at a time: events are yielded between chunks. */
 const CHUNK = 1 << 16;
@@ -125,7 +134,8 @@ function decodeXml(input: ParserInput): string {
 
 function* parseCamt(input: ParserInput): Generator<ParseEvent> {
   const text = decodeXml(input);
-  const parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
+  Saxes ??= (load('saxes') as { SaxesParser: typeof SaxesParser }).SaxesParser;
+  const parser = new Saxes<{ xmlns: false; position: true }>({ xmlns: false, position: true });
   const file = input.file;
   const pending: ParseEvent[] = [];
   const stack: string[] = [];

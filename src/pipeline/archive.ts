@@ -1,5 +1,6 @@
 import { crc32, createGunzip } from 'node:zlib';
-import yauzl from 'yauzl';
+import type Yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { AuditError, ErrorCode } from '../model/errors.js';
 import { decode } from '../parsers/_text.js';
 
@@ -123,8 +124,15 @@ export async function expandZip(
 }
 
 /** First pass: the central directory only. Nothing is inflated until every entry passed. */
-async function listEntries(archive: string, buffer: Buffer, limits: ArchiveLimits): Promise<{ zip: yauzl.ZipFile; listed: { entry: yauzl.Entry; name: string }[] }> {
-  const listed: { entry: yauzl.Entry; name: string }[] = [];
+/**
+ * yauzl, loaded when an archive is first expanded: every run loads this module with the inputs,
+ * and most expand none (yauzl costs a process about 30 ms to load).
+ */
+let yauzl: typeof Yauzl | undefined;
+
+async function listEntries(archive: string, buffer: Buffer, limits: ArchiveLimits): Promise<{ zip: ZipFile; listed: { entry: Entry; name: string }[] }> {
+  yauzl ??= (await import('yauzl')).default;
+  const listed: { entry: Entry; name: string }[] = [];
   try {
     const zip = await yauzl.fromBufferPromise(buffer, { decodeStrings: false, validateEntrySizes: true, autoClose: false });
     for await (const entry of zip.eachEntry()) {
@@ -144,7 +152,7 @@ async function listEntries(archive: string, buffer: Buffer, limits: ArchiveLimit
  * Inflates one entry into a buffer of its declared size. yauzl stops the stream as soon as an
  * entry yields more than it declared (a forged header): that refuses the whole archive.
  */
-async function inflateEntry(archive: string, zip: yauzl.ZipFile, entry: yauzl.Entry, name: string, budget: ExpansionBudget): Promise<ArchiveEntry> {
+async function inflateEntry(archive: string, zip: ZipFile, entry: Entry, name: string, budget: ExpansionBudget): Promise<ArchiveEntry> {
   const unreadable = (why: string, cause?: unknown): ArchiveEntry => ({
     name,
     bytes: new Uint8Array(0),
@@ -185,11 +193,12 @@ const skipped = (name: string): boolean => name.startsWith('__MACOSX/') || (name
  * never CP437, which no Chinese tool writes. Backslashes (written by some Windows tools) become
  * slashes, so `..\` is seen as the `../` it is.
  */
-function entryName(entry: yauzl.Entry): string {
+function entryName(entry: Entry): string {
   const raw = entry.fileNameRaw;
   let name: string;
   if ((entry.generalPurposeBitFlag & 0x800) !== 0 || entry.extraFields.some((f) => f.id === 0x7075)) {
-    name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+    // Loaded by listEntries, which lists every entry named here.
+    name = yauzl!.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
   } else {
     try {
       name = new TextDecoder('utf-8', { fatal: true }).decode(raw);
