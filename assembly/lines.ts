@@ -525,32 +525,32 @@ function amountOf(from: usize, to: usize): f64 {
 }
 
 /**
- * keyOf of _screen-rows.ts where it gives a number (plain ASCII digits, at most 14, not a lone
- * `-` or `--`: digits never are); -1 for any other cell, which the caller reads itself.
+ * A cell of 1 to `most` ASCII digits as its length × `scale` + its value, the form the screen's
+ * keys take (`scale` above any value of `most` digits), or -1 for any other cell.
  */
-function keyNumberOf(from: usize, to: usize): f64 {
+function digitsKey(from: usize, to: usize, most: i32, scale: f64): f64 {
   const length = <i32>(to - from);
-  if (length <= 0 || length > 14) return -1;
+  if (length <= 0 || length > most) return -1;
   let value: i64 = 0;
   for (let p = from; p < to; p++) {
     const c = <i32>load<u8>(p) - 0x30;
     if (c < 0 || c > 9) return -1;
     value = value * 10 + c;
   }
-  return <f64>length * 1e14 + <f64>value;
+  return <f64>length * scale + <f64>value;
+}
+
+/**
+ * keyOf of _screen-rows.ts where it gives a number (plain ASCII digits, at most 14, not a lone
+ * `-` or `--`: digits never are); -1 for any other cell, which the caller reads itself.
+ */
+function keyNumberOf(from: usize, to: usize): f64 {
+  return digitsKey(from, to, 14, 1e14);
 }
 
 /** A cell of 1 to 7 digits as length × 10^7 + value (pairKey's half of a key), or -1. */
 function halfPairOf(from: usize, to: usize): f64 {
-  const length = <i32>(to - from);
-  if (length <= 0 || length > 7) return -1;
-  let value: i32 = 0;
-  for (let p = from; p < to; p++) {
-    const c = <i32>load<u8>(p) - 0x30;
-    if (c < 0 || c > 9) return -1;
-    value = value * 10 + c;
-  }
-  return <f64>length * 1e7 + <f64>value;
+  return digitsKey(from, to, 7, 1e7);
 }
 
 /**
