@@ -52,13 +52,13 @@ export const BATCH = 65536;
 /** The most builders stage() gathers lines for (MAX_BUILDERS of assembly/lines.ts). */
 const MAX_BUILDERS = 8192;
 /** The most ops a spec has, purposes readLine writes and tables it numbers cells in (assembly/lines.ts). */
-export const MAX_OPS = 24;
-export const MAX_PURPOSES = 24;
+const MAX_OPS = 24;
+const MAX_PURPOSES = 24;
 const MAX_TABLES = 1024;
 const PAGE = 64 * 1024;
 
 export class LineMemory {
-  /** Cell bounds as cutLine writes them; a new view after the memory grows. */
+  /** Cell bounds as cutLine (and readLine, which cuts with it) writes them; a new view after the memory grows. */
   bounds: Int32Array;
   /** Lines as scanLines writes them, three numbers each (start, end, cell entry); a new view after the memory grows. */
   lines: Int32Array;
@@ -122,12 +122,16 @@ export class LineMemory {
     return Buffer.from(memory.buffer, this.dataStart, bytes);
   }
 
-  /** Whether `buf` lies in this memory, where cutLine reads it. */
+  /** Whether `buf` lies in this memory, where cutLine and readLine read it. */
   holds(buf: Buffer): boolean {
     return buf.buffer === this.module.memory.buffer;
   }
 
-  /** cutLine of _screen-rows.ts, into `bounds`, for a line of a buffer this memory holds. */
+  /**
+   * cutLine of _screen-rows.ts, into `bounds`, for a line of a buffer this memory holds: the cut
+   * readLine makes first, on its own (the screen reads lines with readLine; the tests hold this
+   * to the JavaScript cutLine).
+   */
   cutLine(buf: Buffer, start: number, end: number, delimiter: number, cells: number): boolean {
     const base = buf.byteOffset;
     return this.module.cutLine(base, base + start, base + end, delimiter, cells) !== 0;

@@ -150,6 +150,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
           const into = spilling ? staging.subarray(staged) : staging;
           const count = memory.stage(buf, 0, placed, lineIndex, into);
           const runs = memory.runs;
+          let written = 0;
           for (let r = 0; r < 3 * count; r += 3) {
             const builder = builderList[runs[r]!]!;
             const from = runs[r + 1]!;
@@ -157,8 +158,10 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
             if (spilling) builder.addView(into.subarray(from, from + length));
             else builder.addRecords(into, from, from + length);
             buffered += length;
+            written += length;
           }
-          if (spilling) staged += bytes;
+          // The runs lie one after another from `into`'s start (stage).
+          if (spilling) staged += written;
           lineIndex += placed;
         }
         if (entry < 0) {

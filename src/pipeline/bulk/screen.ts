@@ -458,10 +458,10 @@ class MerchantMonth {
    */
   private readonly dateRates: Map<CardKind, Map<string, RateSums>> | undefined;
   private readonly monthRates = new Map<string, RateSums>();
-  /** The thread's line memory, whose cutLine reads the chunks it holds (_simd.ts). */
+  /** The thread's line memory, whose readLine reads the lines of the chunks it holds (_simd.ts). */
   private readonly lineMemory = LineMemory.load();
   /**
-   * The cells of the line read last. In the line memory, where its cutLine writes them (and the
+   * The cells of the line read last. In the line memory, where its readLine writes them (and the
    * JavaScript cutLine too, for chunks elsewhere): a task reserves its line memory before its
    * first merchant, so the view stays valid for the merchant's month.
    */
