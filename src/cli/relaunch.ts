@@ -1,5 +1,5 @@
 /**
- * Why `audit` on a large input (1 GiB and more) runs in a child Node process with three V8 flags,
+ * Why `audit` on a large input (1 GiB and more) runs in a child Node process with four V8 flags,
  * started by the command line itself (bin/settle-audit.js).
  *
  * A large run keeps every core busy with JavaScript: the bulk workers, then the report threads,
@@ -18,6 +18,13 @@
  *   hundred times) stay in the baseline tier instead of taking the compiler's time on a busy core.
  *   Measured on the 5 M-row month, alternating: 0.5–0.8 s and about 1.1 s of CPU less a run
  *   (BENCHMARKS.md, "What the fourteenth round changed").
+ * - `--heap-growing-percent=50`: after a full collection, a heap may grow to one and a half times
+ *   what it kept before the next, where V8 lets a heap that collects fast (these keep 15–50 MiB)
+ *   grow to four times. A worker that audits a large merchant in full keeps that merchant's records
+ *   for a while; V8 then let its heap grow past 100 MiB of mostly garbage before collecting again,
+ *   and the run's peak memory rose with the size of its merchants, not with its live data. Measured
+ *   on the 5 M and 10 M-row months: peak RSS 418–429 and 465–472 MiB, against 472–493 and 574–617
+ *   MiB, for the same CPU time (BENCHMARKS.md, "What the twentieth round changed").
  *
  * A small run is the other way round: its main thread is the critical path and a core is idle,
  * so compiling in the background is free, and compiling on the thread made the bundled samples'
@@ -42,7 +49,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { ExitCode } from '../model/errors.js';
 
 /** The V8 flags a large audit runs with (above). */
-export const ENGINE_FLAGS: readonly string[] = ['--no-concurrent-recompilation', '--no-parallel-scavenge', '--interrupt-budget=270336'];
+export const ENGINE_FLAGS: readonly string[] = ['--no-concurrent-recompilation', '--no-parallel-scavenge', '--interrupt-budget=270336', '--heap-growing-percent=50'];
 
 /** The input size from which `audit` runs with ENGINE_FLAGS (above). */
 export const RELAUNCH_MIN_BYTES = 2 ** 30;

@@ -84,6 +84,11 @@ export interface MerchantContext {
 }
 
 export interface RunContext {
+  /**
+   * Every merchant's data on the single-threaded path. On the bulk path (pipeline/bulk/run.ts),
+   * only the acquirer records merchant-identity-drift reads: those of the terminals seen under more
+   * than one identity, without the fields pipeline/bulk/_terminal-records.ts leaves out.
+   */
   merchants: MerchantData[];
   rejects: readonly Reject[];
   checks: readonly ControlCheck[];

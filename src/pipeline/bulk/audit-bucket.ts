@@ -17,6 +17,7 @@ import { merchantCell } from './_lines.js';
 import { addPart } from './_merge.js';
 import { RecordSpill } from './_spill-records.js';
 import { Screen } from './screen.js';
+import { terminalRecords } from './_terminal-records.js';
 import { DateSpan, addToSourceTotals, merchantTotalsOf, noSourceTotals } from '../totals.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, SmallShare } from './types.js';
 import { LF, QUOTE } from './_bytes.js';
@@ -175,7 +176,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
       for (const data of merchants) {
         const merchant = ctx.order.get(data.merchant) ?? -1;
         if (task.mode === 'identity') {
-          result.identity.push({ merchant, records: data.acquirer.filter((a) => a.terminalId !== undefined && terminalsWanted.has(a.terminalId)) });
+          result.identity.push({ merchant, records: terminalRecords(data.acquirer, terminalsWanted) });
           continue;
         }
         RULES.forEach((rule, r) => {

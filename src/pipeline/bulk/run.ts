@@ -31,6 +31,7 @@ import { bucketOf } from './_lines.js';
 import type { BulkPlan, PlannedFile } from './plan.js';
 import { bulkPool, unwrap } from './pool.js';
 import { hashedAhead } from './hash-ahead.js';
+import { recordsOf } from './_terminal-records.js';
 import type { BucketFile, BucketResult, BucketTask, FilePart, FilePlan, PartitionResult, PartitionTask, SmallShare, TaskOutcome } from './types.js';
 
 /** What runAudit has settled before it hands a run to the bulk path. */
@@ -696,12 +697,13 @@ function assembleResult(a: AssembleInput): AuditResult {
 
 /**
  * The `merchants` run-scope rules see: each merchant's acquirer records on the terminals that
- * appear under more than one identity, in contract order, as merchant-identity-drift reads them.
- * A run rule must not need more than that on the bulk path (noted in the report and in types).
+ * appear under more than one identity, in contract order, as merchant-identity-drift reads them,
+ * with the fields _terminal-records.ts keeps. A run rule must not need more than that on the bulk
+ * path (noted in the report and in types).
  */
 function identityMerchants(identity: BucketResult[], config: ContractConfig): MerchantData[] {
   const byMerchant = new Map<number, AcquirerTxn[]>();
-  for (const r of identity) for (const i of r.identity) if (i.records.length > 0) byMerchant.set(i.merchant, i.records);
+  for (const r of identity) for (const i of r.identity) if (i.records.lines.length > 0) byMerchant.set(i.merchant, recordsOf(i.records));
   const empty = matchPosAcquirer([], [], 0);
   return [...byMerchant.entries()]
     .sort((x, y) => x[0] - y[0])

@@ -6,6 +6,7 @@ import type { ContractConfig } from '../../model/contract.js';
 import type { OpenItem, RateMonth, StatementAccount } from '../../rules/types.js';
 import type { MerchantCarry } from '../../state/carry.js';
 import type { ChunkRef } from './_chunks.js';
+import type { TerminalRecords } from './_terminal-records.js';
 import type { KeyPlan } from './_lines.js';
 
 /**
@@ -163,7 +164,7 @@ export interface BucketResult {
   /** Per merchant key, the distinct `merchant|name|mcc` identities of each terminal. */
   terminals: { key: string; terminal: string; identities: string[] }[];
   /** In 'identity' mode: the acquirer records of the asked terminals, by merchant index. */
-  identity: { merchant: number; records: AcquirerTxn[] }[];
+  identity: { merchant: number; records: TerminalRecords }[];
   rows: number;
   /** The input bytes of the bucket's lines (terminators counted as one byte). */
   bytes: number;
