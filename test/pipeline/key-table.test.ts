@@ -60,6 +60,26 @@ describe('KeyTable', () => {
     expect(() => table.addNew(pair, 1, 0.5)).toThrow(RangeError);
   });
 
+  it('holds nothing of its keys once reset, whether it keeps its memory or not', () => {
+    const table = new KeyTable(1_000);
+    const keys = Array.from({ length: 1_000 }, (_, i) => key(String(100_000_000_000 + i)));
+    const text = key('REF-9');
+    // 1 000 keys, then 600 (the memory kept), 10 (too large by far: new memory), 5 000 (too small: new memory).
+    for (const capacity of [600, 10, 5_000]) {
+      for (const k of keys) table.addNew(k, 1, 3);
+      table.addNew(text, 1);
+      table.reset(capacity);
+      expect(table.size).toBe(0);
+      for (const k of keys) expect(table.get(k, 3)).toBeUndefined();
+      expect(table.get(text)).toBeUndefined();
+      // And it works as a new one: the same keys added again, past its capacity.
+      for (const k of keys.slice(0, 700)) expect(table.addNew(k, 2, 3)).toBe(true);
+      expect(table.addNew(keys[0]!, 9, 3)).toBe(false);
+      expect([table.get(keys[699]!, 3), table.size]).toEqual([2, 700]);
+      table.reset(1_000);
+    }
+  });
+
   it('refuses a number below 1 or above 2^53 - 1, which no key of the screen is', () => {
     const table = new KeyTable();
     for (const bad of [0, -1, Number.NaN, 2 ** 53]) expect(() => table.addNew(bad, 1)).toThrow(RangeError);

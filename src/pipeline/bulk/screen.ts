@@ -427,6 +427,12 @@ function prepare(file: BucketFile, ctx: BulkContext, parseFileAlone: (file: Buck
 /** The most cells a screened line may have: the line's cells are cut into a buffer of that size. */
 const MAX_CELLS = 256;
 
+/**
+ * The thread's two key tables, emptied for each merchant's month (KeyTable.reset says why). One
+ * month at a time uses them: a month is made, read and done with within one call of Screen.merchant.
+ */
+const MONTH_TABLES = { references: new KeyTable(), traces: new KeyTable() };
+
 /** One merchant's screened records, added up as the full path adds them. */
 class MerchantMonth {
   acquirerCount = 0;
@@ -488,8 +494,10 @@ class MerchantMonth {
   ) {
     this.dateRates = keepRates ? new Map() : undefined;
     // Sized for a reference and a pair a line, so that they never grow while the lines are read.
-    this.references = new KeyTable(acquirerLines);
-    this.traces = new KeyTable(acquirerLines);
+    this.references = MONTH_TABLES.references;
+    this.traces = MONTH_TABLES.traces;
+    this.references.reset(acquirerLines);
+    this.traces.reset(acquirerLines);
   }
 
   acquirer(f: ScreenFile, kl: KeyLines, chunks: readonly Buffer[]): FilePart | undefined {
