@@ -6,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/model/contract.js';
 import { bulkContext } from '../../src/pipeline/bulk/_context.js';
 import { ChunkReader, UNKNOWN_MERCHANT, forEachLine, sourceBytes } from '../../src/pipeline/bulk/_chunks.js';
-import { bucketOf } from '../../src/pipeline/bulk/_lines.js';
 import { partitionRange } from '../../src/pipeline/bulk/partition.js';
 import { SIMD_ENV } from '../../src/pipeline/bulk/_simd.js';
 import type { PartitionResult, PartitionTask } from '../../src/pipeline/bulk/types.js';
@@ -23,6 +22,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ctx = bulkContext(parseContract(readFileSync('samples/bundled/contracts.yaml', 'utf8'), 'contracts.yaml'));
 const known = ctx.config.merchants.map((m) => m.id);
+
+describe('a merchant key’s bucket', () => {
+  it('is the contract’s merchants in turn, and a hash of any other key, the same in every thread', () => {
+    const buckets = 4;
+    // Six merchants in four buckets: two, two, one, one, whatever their ids hash to.
+    expect(known.map((id) => ctx.bucketOf(id, buckets))).toEqual([0, 1, 2, 3, 0, 1]);
+    // Another thread's context, from the same contract, agrees; so does it on keys the contract does not know.
+    const other = bulkContext(ctx.config);
+    const keys = [...known, '990000000000001', '990000000000002', 'ABC'];
+    for (const b of [1, 3, 7, 4096]) expect(keys.map((k) => other.bucketOf(k, b))).toEqual(keys.map((k) => ctx.bucketOf(k, b)));
+    const spread = new Set(Array.from({ length: 200 }, (_, i) => ctx.bucketOf(`99${String(i).padStart(13, '0')}`, buckets)));
+    expect(spread.size).toBe(buckets);
+  });
+});
 
 /** A deterministic pseudo-random sequence, so that a failure can be run again. */
 function random(seed: number): () => number {
@@ -103,7 +116,7 @@ describe('partitionRange', () => {
         let previous: string | undefined;
         for (const [index, merchant, text] of chunk) {
           const key = text.slice(0, text.indexOf(','));
-          if (bucket !== bucketOf(key, 5)) wrong.bucket++;
+          if (bucket !== ctx.bucketOf(key, 5)) wrong.bucket++;
           if (merchant !== (known.includes(key) ? known.indexOf(key) : UNKNOWN_MERCHANT)) wrong.merchant++;
           if (index <= (lastIndex.get(key) ?? -1)) wrong.order++;
           lastIndex.set(key, index);

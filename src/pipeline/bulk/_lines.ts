@@ -244,8 +244,8 @@ export function isFooter(buf: Buffer, span: LineSpan, encoding: Encoding): boole
   return maybe && isFooterLine(decodeLine(buf.subarray(span.start, span.end), encoding));
 }
 
-/** FNV-1a over a string's UTF-16 units: a merchant's bucket, the same in every thread. */
-export function bucketOf(key: string, buckets: number): number {
+/** FNV-1a over a string's UTF-16 units: the bucket of a key the contract does not know (BulkContext.bucketOf), the same in every thread. */
+export function hashBucket(key: string, buckets: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, writevSync } from 'node:fs';
 import type { BulkContext } from './_context.js';
 import { ChunkBuilder, LINE_HEADER_BYTES, UNKNOWN_MERCHANT, type ChunkRef } from './_chunks.js';
-import { LineWalker, MerchantCells, bucketOf, isFooter, type LineSpan } from './_lines.js';
+import { LineWalker, MerchantCells, isFooter, type LineSpan } from './_lines.js';
 import type { PartitionResult, PartitionTask } from './types.js';
 import { BATCH, LineMemory } from './_simd.js';
 import { QUOTE } from './_bytes.js';
@@ -54,7 +54,7 @@ export function partitionRange(task: PartitionTask, ctx: BulkContext): Partition
     let place = placeByKey.get(key);
     if (place === undefined) {
       const known = ctx.index.get(key);
-      const builderId = builderOf(bucketOf(key, task.buckets));
+      const builderId = builderOf(ctx.bucketOf(key, task.buckets));
       place = { merchant: known ? ctx.order.get(known)! : UNKNOWN_MERCHANT, builder: builderList[builderId]!, builderId };
       placeByKey.set(key, place);
     }

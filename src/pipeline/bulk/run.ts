@@ -27,7 +27,6 @@ import { addPart } from './_merge.js';
 import { sourceBytes } from './_chunks.js';
 import { countFindings, dateRange, manifestLine, ruleStatusOf, sourceTotalsOf, withFindings } from '../totals.js';
 import { parseFileAlone } from './audit-bucket.js';
-import { bucketOf } from './_lines.js';
 import type { BulkPlan, PlannedFile } from './plan.js';
 import { bulkPool, unwrap } from './pool.js';
 import { hashedAhead } from './hash-ahead.js';
@@ -154,7 +153,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     t = performance.now();
     const small = routeSmall(slots, smallParsed.parsed, ctx, options.carried);
     const stateful = options.carried ? { daysFrom: options.carried.daysFrom, ...(options.carrySpill ? { spillDir: options.carrySpill } : {}) } : undefined;
-    const stage2 = () => auditStage({ slots, files, smallParsed, small, buckets, pool, progress, asOf: start.asOf, stateful, screen: tuning.screen });
+    const stage2 = () => auditStage({ slots, files, smallParsed, small, ctx, buckets, pool, progress, asOf: start.asOf, stateful, screen: tuning.screen });
     let { results, roles, byBucket, taskOf } = await stage2();
     const hashes = await hashed;
     for (const f of files.values()) Object.assign(f, hashes.get(f.plan.slot));
@@ -179,7 +178,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     const identityKeys = new Map<number, Set<string>>();
     for (const [, e] of drifting) {
       for (const key of e.keys) {
-        const bucket = bucketOf(key, buckets);
+        const bucket = ctx.bucketOf(key, buckets);
         identityKeys.set(bucket, (identityKeys.get(bucket) ?? new Set<string>()).add(key));
       }
     }
@@ -207,6 +206,7 @@ interface StageInput {
   files: Map<number, BulkFile>;
   smallParsed: SmallParsed;
   small: SmallRouting;
+  ctx: BulkContext;
   buckets: number;
   pool: Piscina;
   progress: ReturnType<typeof progressBar>;
@@ -251,7 +251,7 @@ async function auditStage(s: StageInput) {
       e.bytes += chunks.reduce((n, c) => n + sourceBytes(c.source), 0);
     }
   }
-  for (const [key, share] of s.small.shares) entry(bucketOf(key, s.buckets)).shares.push([key, share]);
+  for (const [key, share] of s.small.shares) entry(s.ctx.bucketOf(key, s.buckets)).shares.push([key, share]);
   const taskOf = (bucket: number, e: BucketEntry, mode: BucketTask['mode'], extra: Partial<BucketTask> = {}): BucketTask => ({
     bucket,
     files: e.files,
