@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { chinaCalendar } from '../../model/calendar.js';
 import type { Finding } from '../../model/finding.js';
 import { maskedReject } from '../../model/pan.js';
@@ -100,6 +101,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
 
   const roles = new Set(task.roles);
   const terminalsWanted = new Set(task.terminals ?? []);
+
   const result: BucketResult = {
     bucket: task.bucket,
     parts: [],
@@ -151,9 +153,13 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
       const parsed: { slot: number; records: ByRole }[] = [];
       for (const [fileNo, kl] of byKey.get(key) ?? []) {
         const file = task.files[fileNo]!;
-        // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unread.
+        // merchant-identity-drift reads acquirer records only: identity mode leaves POS files unparsed
+        // (run.ts does not even send them).
         if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
-        const { part, records } = parseLines(file, kl, chunks, ctx);
+        // Identity mode parses only the lines that may be on an asked terminal (a drifting terminal's
+        // merchant has others). A parsed terminal id is text of its line, so its bytes are in the line's.
+        const lines = task.mode === 'identity' ? linesWithAny(kl, chunks, [...terminalsWanted].map((id) => iconv.encode(id, file.encoding))) : kl;
+        const { part, records } = parseLines(file, lines, chunks, ctx);
         result.rows += kl.count;
         parsed.push({ slot: file.slot, records });
         if (task.mode === 'audit') partsBySlot.set(file.slot, addPart(partsBySlot.get(file.slot), part));
@@ -213,6 +219,20 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
 /** A bulk file none of whose lines reached a bucket, parsed alone (its header and footers) for its info and checks. */
 export function parseFileAlone(file: BucketFile, ctx: BulkContext): FilePart {
   return parseLines(file, new KeyLines(0), [], ctx).part;
+}
+
+/**
+ * The lines of `kl` whose bytes hold one of `needles`, in order. In GB18030 and UTF-8, the bulk
+ * path's encodings, a text's bytes are found in the bytes of any text that holds it (and, rarely,
+ * in others: a GB18030 character's second byte may be an ASCII letter or digit).
+ */
+function linesWithAny(kl: KeyLines, chunks: readonly Buffer[], needles: readonly Buffer[]): KeyLines {
+  const kept = new KeyLines();
+  for (let i = 0; i < kl.count; i++) {
+    const line = chunks[kl.chunkOf[i]!]!.subarray(kl.starts[i], kl.ends[i]);
+    if (needles.some((needle) => line.includes(needle))) kept.push(kl.lines[i]!, kl.chunkOf[i]!, kl.starts[i]!, kl.ends[i]!);
+  }
+  return kept;
 }
 
 /**

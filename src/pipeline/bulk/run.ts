@@ -184,7 +184,12 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     }
     const terminals = drifting.map(([terminal]) => terminal);
     const identity = await Promise.all(
-      [...identityKeys.entries()].map(([bucket, keys]) => runBucket(pool, taskOf(bucket, byBucket.get(bucket)!, 'identity', { keys: [...keys], terminals }))),
+      [...identityKeys.entries()].map(([bucket, keys]) => {
+        // Acquirer files only: the POS journal's lines, half of a bucket, would be read and grouped for nothing.
+        const e = byBucket.get(bucket)!;
+        const files = e.files.filter((f) => PARSERS.find((p) => p.id === f.format)?.role === 'acquirer');
+        return runBucket(pool, taskOf(bucket, e, 'identity', { keys: [...keys], terminals, files }));
+      }),
     );
     times.identity = Math.round(performance.now() - t);
 
