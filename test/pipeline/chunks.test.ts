@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChunkBuilder, ChunkReader, forEachLine, sourceBytes, type ChunkSource } from '../../src/pipeline/bulk/_chunks.js';
+import { ChunkBuilder, ChunkReader, ChunkTable, forEachLine, sourceBytes, type ChunkRef, type ChunkSource } from '../../src/pipeline/bulk/_chunks.js';
 
 /**
  * Spilled chunks are read into memory a thread reuses from one task to the next (_chunks.ts,
@@ -76,5 +76,37 @@ describe('ChunkReader', () => {
     const { sources } = spill('short', ['1,a', '2,b'], 2);
     const [source] = sources as [Extract<ChunkSource, { kind: 'file' }>];
     expect(() => readAll([{ ...source, length: source.length + 10 }])).toThrow(/short: spill file ends at \d+, expected \d+ bytes/);
+  });
+});
+
+describe('ChunkTable', () => {
+  it('gives back each bucket’s chunks as they were added, spilled or in memory, past its first room', () => {
+    const table = new ChunkTable();
+    const added: ChunkRef[] = [];
+    // Ranges arrive in any order; each range's chunks are a flush's buckets in the order they were met.
+    for (const range of [3, 0, 2, 1]) {
+      for (let flush = 0; flush < 4; flush++) {
+        for (const bucket of [5, 0, 9, 2, 7, 1]) {
+          const at = added.length;
+          const source: ChunkSource =
+            bucket === 9 ? { kind: 'memory', data: Buffer.alloc(at + 1, at) } : { kind: 'file', path: path.join(dir, `s0-r${range}.bin`), offset: at * 1_000_003 * 1_000, length: at + 1 };
+          const ref = { bucket, range, source };
+          added.push(ref);
+          table.add(ref);
+        }
+      }
+    }
+    expect(added.length).toBeGreaterThan(64);
+    expect(table.bucketsWithChunks()).toEqual([0, 1, 2, 5, 7, 9]);
+    for (let bucket = 0; bucket <= 10; bucket++) {
+      const refs = added.filter((r) => r.bucket === bucket);
+      expect(table.refsOf(bucket)).toEqual(refs);
+      expect(table.bytesOf(bucket)).toBe(refs.reduce((n, r) => n + sourceBytes(r.source), 0));
+    }
+    // A chunk added after the table was asked: asked again, it is there.
+    const late: ChunkRef = { bucket: 12, range: 4, source: { kind: 'file', path: path.join(dir, 's0-r4.bin'), offset: 0, length: 8 } };
+    table.add(late);
+    expect(table.refsOf(12)).toEqual([late]);
+    expect(table.bucketsWithChunks()).toEqual([0, 1, 2, 5, 7, 9, 12]);
   });
 });

@@ -32,6 +32,104 @@ export const UNKNOWN_MERCHANT = 0xffffffff;
 export const LINE_HEADER_BYTES = 12;
 
 /**
+ * A file's chunks as the main thread keeps them from stage 1 to the end of stage 3, in columns:
+ * per chunk its bucket, range and place (a spill file's offset and length, or its bytes in
+ * memory). A spilled month has a chunk per bucket, range and flush: 84 000 in the 10 M-row month,
+ * four times the 5 M-row month's. As ChunkRefs (two objects and two strings each) they were 7 MiB
+ * of the main thread's heap for the whole run; a task's ChunkRefs are made for it (refsOf).
+ */
+export class ChunkTable {
+  private count = 0;
+  private buckets = new Int32Array(64);
+  private ranges = new Int32Array(64);
+  private offsets = new Float64Array(64);
+  private lengths = new Float64Array(64);
+  /** Per chunk: the index of its spill file in `paths`, or -1 for a chunk in memory (`memory`). */
+  private pathOf = new Int32Array(64);
+  private readonly paths: string[] = [];
+  private readonly memory = new Map<number, Uint8Array>();
+  /** The chunks' indices by bucket (`order` from `starts[b]` to `starts[b + 1]`), made when first asked. */
+  private order: Int32Array | undefined;
+  private starts: Int32Array | undefined;
+
+  add(ref: ChunkRef): void {
+    if (this.count === this.buckets.length) this.grow();
+    const i = this.count++;
+    this.buckets[i] = ref.bucket;
+    this.ranges[i] = ref.range;
+    const source = ref.source;
+    if (source.kind === 'memory') {
+      this.pathOf[i] = -1;
+      this.lengths[i] = source.data.byteLength;
+      this.memory.set(i, source.data);
+    } else {
+      let p = this.paths.lastIndexOf(source.path);
+      if (p < 0) p = this.paths.push(source.path) - 1;
+      this.pathOf[i] = p;
+      this.offsets[i] = source.offset;
+      this.lengths[i] = source.length;
+    }
+    this.order = this.starts = undefined;
+  }
+
+  /** The buckets with a chunk, in increasing order. */
+  bucketsWithChunks(): number[] {
+    const { starts } = this.index();
+    const out: number[] = [];
+    for (let b = 0; b + 1 < starts.length; b++) if (starts[b + 1]! > starts[b]!) out.push(b);
+    return out;
+  }
+
+  /** The chunks of `bucket`, in the order they were added. */
+  refsOf(bucket: number): ChunkRef[] {
+    const { order, starts } = this.index();
+    const refs: ChunkRef[] = [];
+    if (bucket + 1 >= starts.length) return refs;
+    for (let k = starts[bucket]!; k < starts[bucket + 1]!; k++) {
+      const i = order[k]!;
+      const p = this.pathOf[i]!;
+      const source: ChunkSource = p < 0 ? { kind: 'memory', data: this.memory.get(i)! } : { kind: 'file', path: this.paths[p]!, offset: this.offsets[i]!, length: this.lengths[i]! };
+      refs.push({ bucket, range: this.ranges[i]!, source });
+    }
+    return refs;
+  }
+
+  /** The bytes of the chunks of `bucket`. */
+  bytesOf(bucket: number): number {
+    const { order, starts } = this.index();
+    let n = 0;
+    if (bucket + 1 < starts.length) for (let k = starts[bucket]!; k < starts[bucket + 1]!; k++) n += this.lengths[order[k]!]!;
+    return n;
+  }
+
+  /** A counting sort of the chunks by bucket, stable: each bucket's in the order added. */
+  private index(): { order: Int32Array; starts: Int32Array } {
+    if (this.order && this.starts) return { order: this.order, starts: this.starts };
+    let top = 0;
+    for (let i = 0; i < this.count; i++) top = Math.max(top, this.buckets[i]! + 1);
+    const starts = new Int32Array(top + 1);
+    for (let i = 0; i < this.count; i++) starts[this.buckets[i]! + 1]!++;
+    for (let b = 0; b < top; b++) starts[b + 1]! += starts[b]!;
+    const next = starts.slice(0, top);
+    const order = new Int32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[next[this.buckets[i]!]!++] = i;
+    this.order = order;
+    this.starts = starts;
+    return { order, starts };
+  }
+
+  private grow(): void {
+    const n = 2 * this.buckets.length;
+    const grown = <T extends Int32Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+    this.buckets = grown(this.buckets, new Int32Array(n));
+    this.ranges = grown(this.ranges, new Int32Array(n));
+    this.offsets = grown(this.offsets, new Float64Array(n));
+    this.lengths = grown(this.lengths, new Float64Array(n));
+    this.pathOf = grown(this.pathOf, new Int32Array(n));
+  }
+}
+
+/**
  * One bucket's (or merchant key's) lines, in order: records it copies into a growable buffer of
  * its own, and records made elsewhere that it holds without copying (addView).
  */

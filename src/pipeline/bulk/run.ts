@@ -24,7 +24,7 @@ import { progressBar } from '../progress.js';
 import { TOOL } from '../tool.js';
 import { bulkContext, type BulkContext } from './_context.js';
 import { addPart } from './_merge.js';
-import { sourceBytes } from './_chunks.js';
+import { ChunkTable } from './_chunks.js';
 import { countFindings, dateRange, manifestLine, ruleStatusOf, sourceTotalsOf, withFindings } from '../totals.js';
 import { parseFileAlone } from './audit-bucket.js';
 import type { BulkPlan, PlannedFile } from './plan.js';
@@ -52,7 +52,9 @@ interface BulkFile {
   sha256: string;
   /** Why the preflight refused it, if it did (known after stage 2 has started). */
   refused?: string;
+  /** Its ranges' lines and footers; their chunks are in `chunks`. */
   ranges: PartitionResult[];
+  chunks: ChunkTable;
   footers: { line: number; bytes: Uint8Array }[];
   /** Physical lines after the head. */
   lines: number;
@@ -104,6 +106,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     // Stage 1.
     let t = performance.now();
     const files = new Map<number, BulkFile>();
+    const chunkTables = new Map(bulk.map(({ plan: file }) => [file.slot, new ChunkTable()]));
     const cut = await Promise.all(bulk.map(async ({ plan: file }) => ({ file, ranges: await rangesOf(file, tuning.rangeBytes ?? defaultRange(file.size, tuning.workers)) })));
     const partitioned = Promise.all(
       cut.map(async ({ file, ranges: cuts }) => {
@@ -123,9 +126,9 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
               flushBytes: FLUSH_BYTES,
             };
             const result = unwrap((await pool.run(task, { name: 'partition' })) as TaskOutcome<PartitionResult>);
-            // One spill path for all the range's chunks: the message gave each a copy of its own,
-            // and a 10 M-row month's 84 000 chunks held 3.6 MiB of them until the run ended.
-            for (const c of result.chunks) if (c.source.kind === 'file' && task.spillPath !== undefined) c.source.path = task.spillPath;
+            const table = chunkTables.get(file.slot)!;
+            for (const c of result.chunks) table.add(c);
+            result.chunks = [];
             // Rows are counted once, as they are audited (stage 2).
             progress.advance('partitioning', result.bytes, 0);
             return result;
@@ -136,7 +139,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
     );
     partitioned.catch(() => undefined);
     const smallParsed = await parseSmall(slots, config, options);
-    for (const { file, ranges } of await partitioned) files.set(file.slot, assemble(file, ranges));
+    for (const { file, ranges } of await partitioned) files.set(file.slot, assemble(file, ranges, chunkTables.get(file.slot)!));
     times.partition = Math.round(performance.now() - t);
 
     // The main thread hashes and preflights the same files during stage 2, off the critical path:
@@ -187,8 +190,8 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
       [...identityKeys.entries()].map(([bucket, keys]) => {
         // Acquirer files only: the POS journal's lines, half of a bucket, would be read and grouped for nothing.
         const e = byBucket.get(bucket)!;
-        const files = e.files.filter((f) => PARSERS.find((p) => p.id === f.format)?.role === 'acquirer');
-        return runBucket(pool, taskOf(bucket, e, 'identity', { keys: [...keys], terminals, files }));
+        const files = e.files.filter((f) => PARSERS.find((p) => p.id === f.plan.format)?.role === 'acquirer');
+        return runBucket(pool, taskOf(bucket, e, 'identity', { keys: [...keys], terminals }, files));
       }),
     );
     times.identity = Math.round(performance.now() - t);
@@ -220,7 +223,7 @@ interface StageInput {
   screen: boolean;
 }
 
-type BucketEntry = { files: BucketFile[]; shares: [string, SmallShare][]; bytes: number };
+type BucketEntry = { files: BulkFile[]; shares: [string, SmallShare][]; bytes: number };
 
 /** Stage 2: one task per bucket, over the files not refused. */
 async function auditStage(s: StageInput) {
@@ -242,24 +245,17 @@ async function auditStage(s: StageInput) {
   };
   for (const f of s.files.values()) {
     if (f.refused) continue;
-    const chunksByBucket = new Map<number, BucketFile['chunks']>();
-    for (const r of f.ranges) {
-      for (const c of r.chunks) {
-        const list = chunksByBucket.get(c.bucket);
-        if (list) list.push(c);
-        else chunksByBucket.set(c.bucket, [c]);
-      }
-    }
-    for (const [b, chunks] of chunksByBucket) {
+    for (const b of f.chunks.bucketsWithChunks()) {
       const e = entry(b);
-      e.files.push({ ...bucketFileOf(f), chunks });
-      e.bytes += chunks.reduce((n, c) => n + sourceBytes(c.source), 0);
+      e.files.push(f);
+      e.bytes += f.chunks.bytesOf(b);
     }
   }
   for (const [key, share] of s.small.shares) entry(s.ctx.bucketOf(key, s.buckets)).shares.push([key, share]);
-  const taskOf = (bucket: number, e: BucketEntry, mode: BucketTask['mode'], extra: Partial<BucketTask> = {}): BucketTask => ({
+  /** The task of a bucket, with the chunks of its files (all of them unless `files` is given). */
+  const taskOf = (bucket: number, e: BucketEntry, mode: BucketTask['mode'], extra: Partial<BucketTask> = {}, files = e.files): BucketTask => ({
     bucket,
-    files: e.files,
+    files: files.map((f) => ({ ...bucketFileOf(f), chunks: f.chunks.refsOf(bucket) })),
     small: e.shares,
     roles: [...roles],
     asOf: s.asOf,
@@ -339,7 +335,7 @@ async function hashAndPreflight(files: FilePlan[]): Promise<Map<number, Hashed>>
   return out;
 }
 
-function assemble(plan: FilePlan, ranges: PartitionResult[]): BulkFile {
+function assemble(plan: FilePlan, ranges: PartitionResult[], chunks: ChunkTable): BulkFile {
   ranges.sort((a, b) => a.range - b.range);
   const rangeBase: number[] = [];
   const footers: BulkFile['footers'] = [];
@@ -349,7 +345,7 @@ function assemble(plan: FilePlan, ranges: PartitionResult[]): BulkFile {
     for (const f of r.footers) footers.push({ line: base + f.lineIndex + 1, bytes: f.bytes });
     base += r.lines;
   }
-  return { plan, sha256: '', ranges, footers, lines: base - plan.headLines, rangeBase };
+  return { plan, sha256: '', ranges, chunks, footers, lines: base - plan.headLines, rangeBase };
 }
 
 function bucketFileOf(f: BulkFile): Omit<BucketFile, 'chunks'> {
