@@ -23,8 +23,9 @@
  *   grow to four times. A worker that audits a large merchant in full keeps that merchant's records
  *   for a while; V8 then let its heap grow past 100 MiB of mostly garbage before collecting again,
  *   and the run's peak memory rose with the size of its merchants, not with its live data. Measured
- *   on the 5 M and 10 M-row months: peak RSS 418–429 and 465–472 MiB, against 472–493 and 574–617
- *   MiB, for the same CPU time (BENCHMARKS.md, "What the twentieth round changed").
+ *   on the 5 M and 10 M-row months, alternating: peak RSS 386–402 and 436–437 MiB, against 449–476
+ *   and 497–511 MiB, for 0.1–0.3 s more of a 9 s run (BENCHMARKS.md, "What the twentieth round
+ *   changed").
  *
  * A small run is the other way round: its main thread is the critical path and a core is idle,
  * so compiling in the background is free, and compiling on the thread made the bundled samples'
