@@ -29,16 +29,17 @@ export interface BulkContext {
 
 export function bulkContext(config: ContractConfig, history: readonly RateMonth[] = []): BulkContext {
   const index = merchantIndex(config);
+  const order = new Map(config.merchants.map((m, i) => [m, i]));
   return {
     config,
     index,
-    order: new Map(config.merchants.map((m, i) => [m, i])),
+    order,
     parseOptions: { timezone: config.timezone, currency: config.currency, columnMaps: config.columnMaps },
     history: rateHistoryOf(history),
     keyOf: (cell) => index.get(cell)?.id ?? cell,
-    bucketOf(key, buckets) {
+    bucketOf: (key, buckets) => {
       const known = index.get(key);
-      return known && known.id === key ? this.order.get(known)! % buckets : hashBucket(key, buckets);
+      return known && known.id === key ? order.get(known)! % buckets : hashBucket(key, buckets);
     },
   };
 }

@@ -101,7 +101,6 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
 
   const roles = new Set(task.roles);
   const terminalsWanted = new Set(task.terminals ?? []);
-
   const result: BucketResult = {
     bucket: task.bucket,
     parts: [],
