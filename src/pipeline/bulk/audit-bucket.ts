@@ -101,6 +101,13 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
 
   const roles = new Set(task.roles);
   const terminalsWanted = new Set(task.terminals ?? []);
+  // The asked terminals' ids as bytes, by encoding (linesWithAny): made once for the task.
+  const terminalBytes = new Map<string, Buffer[]>();
+  const terminalBytesIn = (encoding: BucketFile['encoding']): Buffer[] => {
+    let bytes = terminalBytes.get(encoding);
+    if (!bytes) terminalBytes.set(encoding, (bytes = [...terminalsWanted].map((id) => iconv.encode(id, encoding))));
+    return bytes;
+  };
   const result: BucketResult = {
     bucket: task.bucket,
     parts: [],
@@ -157,7 +164,7 @@ export function auditBucket(task: BucketTask, ctx: BulkContext): BucketResult {
         if (task.mode === 'identity' && parserById(file.format)?.role !== 'acquirer') continue;
         // Identity mode parses only the lines that may be on an asked terminal (a drifting terminal's
         // merchant has others). A parsed terminal id is text of its line, so its bytes are in the line's.
-        const lines = task.mode === 'identity' ? linesWithAny(kl, chunks, [...terminalsWanted].map((id) => iconv.encode(id, file.encoding))) : kl;
+        const lines = task.mode === 'identity' ? linesWithAny(kl, chunks, terminalBytesIn(file.encoding)) : kl;
         const { part, records } = parseLines(file, lines, chunks, ctx);
         result.rows += kl.count;
         parsed.push({ slot: file.slot, records });

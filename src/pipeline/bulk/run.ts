@@ -11,7 +11,7 @@ import type { AcquirerTxn, BankEntry, ControlCheck, PosSale, Reject, Role } from
 import type { ManifestEntry, MerchantTotals, RuleStatus, RunSummary, SourceTotals } from '../../model/summary.js';
 import { matchAcquirerBank } from '../../matching/acquirer-bank.js';
 import { matchPosAcquirer } from '../../matching/pos-acquirer.js';
-import { PARSERS } from '../../parsers/index.js';
+import { PARSERS, parserById } from '../../parsers/index.js';
 import { RULES } from '../../rules/index.js';
 import type { MerchantData, OpenItem, StatementAccount } from '../../rules/types.js';
 import { deliveryFilter, type AuditOptions, type AuditResult, type SkippedInput } from '../audit.js';
@@ -190,7 +190,7 @@ export async function runBulkAudit(plan: BulkPlan, options: AuditOptions, start:
       [...identityKeys.entries()].map(([bucket, keys]) => {
         // Acquirer files only: the POS journal's lines, half of a bucket, would be read and grouped for nothing.
         const e = byBucket.get(bucket)!;
-        const files = e.files.filter((f) => PARSERS.find((p) => p.id === f.plan.format)?.role === 'acquirer');
+        const files = e.files.filter((f) => parserById(f.plan.format)?.role === 'acquirer');
         return runBucket(pool, taskOf(bucket, e, 'identity', { keys: [...keys], terminals }, files));
       }),
     );
